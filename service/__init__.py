@@ -1,0 +1,1 @@
+"""Sidak's scoring service: the FastAPI app, its storage, keys, audit trail and CLI verbs."""
