@@ -1,0 +1,127 @@
+"""Complaint text: which complaints name money, and how they attach to entities.
+
+Citizens rarely write "suap" (bribe). They write *minta uang*, *uang rokok*, *biaya
+tambahan*, *tanpa kuitansi*, *calo*, *pelicin* — with the spelling of a phone keyboard
+(*duit*, *rokoq*, *kwitansi*, *gk ada kuitansi*). ``money_signal`` normalises the text and
+scores how strongly it names money; complaints about queues, rudeness or a broken website
+score 0. One complaint is a signal, never a verdict: the risk model weighs these with
+everything else.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+# Spelling variants and slang mapped to one canonical form before matching.
+NORMALISE: tuple[tuple[str, str], ...] = (
+    (r"\bkw[iu]tans[iy]\b|\bkuwitansi\b|\bkuitansi\b|\bkwintansi\b", "kuitansi"),
+    (r"\bduit\b|\bdoku\b|\bfulus\b|\bhepeng\b", "uang"),
+    (r"\brokoq\b|\brokok2\b|\brokoknya\b", "rokok"),
+    (r"\bsogok\w*\b|\bnyogok\w*\b|\bdisogok\b|\bsuap\w*\b|\bdisuap\b", "suap"),
+    (r"\bmint[ae]\b|\bmintak\b|\bdimint[ae]\b|\bdimintai\b|\bmemint[ae]\b", "minta"),
+    (r"\bbyr\b|\bbayar\w*\b|\bdibayar\b", "bayar"),
+    (r"\bbiaya\w*\b|\bongkos\b|\btarif\b", "biaya"),
+    (r"\bgk\b|\bga\b|\bgak\b|\bnggak\b|\benggak\b|\btdk\b|\btak\b|\bngga\b", "tidak"),
+    (r"\btnp\b", "tanpa"),
+    (r"\bpercalo\w*\b|\bcalo2\b|\bcaloan\b", "calo"),
+    (r"\bpelicin\w*\b|\bmelicin\w*\b", "pelicin"),
+    (r"\bpungutan liar\b|\bpungli\w*\b", "pungli"),
+    (r"\brp\.?\s*\d[\d.,]*\s*(?:rb|ribu|k|jt|juta)?\b|\b\d+\s*(?:rb|ribu|jt|juta)\b", "nominal"),
+)
+
+# Canonical phrase -> weight: how directly it names an illegal payment.
+MONEY_TERMS: dict[str, float] = {
+    "pungli": 1.0,
+    "suap": 1.0,
+    "pelicin": 1.0,
+    "uang pelicin": 1.0,
+    "uang rokok": 1.0,
+    "uang terima kasih": 0.9,
+    "uang lelah": 0.9,
+    "uang kopi": 0.9,
+    "uang jasa": 0.7,
+    "imbalan": 0.9,
+    "minta uang": 1.0,
+    "minta imbalan": 1.0,
+    "minta biaya": 0.9,
+    "biaya tambahan": 0.9,
+    "biaya di luar": 0.9,
+    "tanpa kuitansi": 1.0,
+    "tidak ada kuitansi": 1.0,
+    "tidak diberi kuitansi": 1.0,
+    "tidak dikasih kuitansi": 1.0,
+    "calo": 0.8,
+    "amplop": 0.8,
+    "setoran": 0.6,
+    "bayar lebih": 0.8,
+    "harus bayar": 0.7,
+    "disuruh bayar": 0.8,
+    "padahal gratis": 1.0,
+    "katanya gratis": 0.9,
+    "nominal": 0.5,
+    "bribe": 1.0,
+    "extra fee": 0.9,
+    "no receipt": 1.0,
+    "asked for money": 1.0,
+}
+
+_NORMALISERS = [(re.compile(pattern), canonical) for pattern, canonical in NORMALISE]
+_TERMS = sorted(MONEY_TERMS, key=len, reverse=True)
+_TERM_PATTERN = re.compile(r"\b(?:" + "|".join(re.escape(term) for term in _TERMS) + r")\b")
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case, strip punctuation, squeeze repeated letters, map spelling variants."""
+    lowered = text.lower()
+    lowered = re.sub(r"([a-z])\1{2,}", r"\1", lowered)  # "uaaang" -> "uang"
+    lowered = re.sub(r"[^\w\s.,]", " ", lowered)
+    for pattern, canonical in _NORMALISERS:
+        lowered = pattern.sub(canonical, lowered)
+    lowered = re.sub(r"[.,]", " ", lowered)
+    return re.sub(r"\s+", " ", lowered).strip()
+
+
+def money_terms(text: str) -> list[str]:
+    """The money phrases a complaint uses (canonical forms), in order of appearance."""
+    return _TERM_PATTERN.findall(normalise_text(text))
+
+
+def money_signal(texts: pd.Series) -> pd.Series:
+    """How strongly each complaint names money, in [0, 1] (0 = a service complaint)."""
+    values = [
+        min(1.0, max((MONEY_TERMS[t] for t in found), default=0.0) + 0.15 * max(len(found) - 1, 0))
+        for found in (money_terms(str(text)) for text in texts.fillna(""))
+    ]
+    return pd.Series(np.asarray(values, dtype=float), index=texts.index, name="money_signal")
+
+
+def complaint_signals(complaints: pd.DataFrame | None) -> pd.DataFrame:
+    """Complaints with a ``money_signal`` column, or an empty frame with the contract columns."""
+    columns = ["complaint_id", "received_at", "office_id", "officer_id", "transaction_id"]
+    if complaints is None or complaints.empty:
+        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns}).assign(
+            money_signal=pd.Series(dtype=float)
+        )
+    out = complaints.copy()
+    for column in ("officer_id", "transaction_id", "service_code"):
+        if column not in out:
+            out[column] = pd.Series(pd.NA, index=out.index, dtype="string")
+    out["money_signal"] = money_signal(out["text"])
+    return out
+
+
+def per_transaction(complaints: pd.DataFrame, transaction_ids: pd.Series) -> pd.DataFrame:
+    """Complaints naming each transaction: count, and strongest money signal."""
+    named = complaints[complaints["transaction_id"].notna()]
+    grouped = named.groupby("transaction_id")["money_signal"].agg(["size", "max"])
+    aligned = grouped.reindex(transaction_ids.astype(str).to_numpy())
+    return pd.DataFrame(
+        {
+            "complaints_on_transaction": aligned["size"].fillna(0).to_numpy(),
+            "money_complaint_on_transaction": aligned["max"].fillna(0.0).to_numpy(),
+        },
+        index=transaction_ids.index,
+    )

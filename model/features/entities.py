@@ -1,0 +1,180 @@
+"""Officers, intermediaries and offices compared with their colleagues.
+
+Extortion is done by people, repeatedly. ``EntityProfiles`` learns, per officer, how often
+their files carry fee signals, how widely their processing times spread (the same officer
+rushes files for those who pay and holds the rest), and how many complaints naming money
+point at them — each relative to colleagues in the same office and shrunk toward the
+office's rate so that an officer with ten files is not judged like one with a thousand.
+Per intermediary (agent) it learns how concentrated its filings are on one officer
+compared with how the office spreads work, and how fast those files come back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+FAST_Z = -2.0
+SLOW_Z = 2.0
+
+
+def _shrunk_rate(hits: pd.Series, n: pd.Series, prior: pd.Series, strength: float) -> pd.Series:
+    return (hits + prior * strength) / (n + strength)
+
+
+def _iqr(values: pd.Series) -> float:
+    return float(values.quantile(0.75) - values.quantile(0.25)) if len(values) >= 4 else np.nan
+
+
+class EntityProfiles(TransformerMixin, BaseEstimator):
+    """Officer and agent behaviour relative to office colleagues, joined to each transaction.
+
+    Input: the enriched frame with ``fee_signal`` (0/1), ``time_z``, ``cash_unusual`` and
+    ``completed_off_hours`` columns, plus complaints with ``money_signal`` given to ``fit``.
+    """
+
+    def __init__(self, shrink: float = 20.0, min_agent_filings: int = 8) -> None:
+        self.shrink = shrink
+        self.min_agent_filings = min_agent_filings
+
+    def fit(
+        self, X: pd.DataFrame, y: object = None, complaints: pd.DataFrame | None = None
+    ) -> EntityProfiles:
+        frame = X.assign(
+            _fast=(X["time_z"] < FAST_Z).astype(float),
+            _slow=(X["time_z"] < np.inf) & (X["time_z"] > SLOW_Z),
+        )
+        frame["_slow"] = frame["_slow"].astype(float)
+        self.officers_ = self._fit_officers(frame, complaints)
+        self.offices_ = self._fit_offices(frame, complaints)
+        self.agents_, self.pairs_ = self._fit_agents(frame)
+        self.feature_names_out_ = np.array(
+            [
+                "officer_fee_signal_excess",
+                "officer_spread_excess",
+                "officer_fast_excess",
+                "officer_slow_excess",
+                "officer_median_z",
+                "officer_money_complaints",
+                "office_money_complaints",
+                "agent_pair_lift",
+                "agent_pair_share",
+                "agent_median_z",
+            ]
+        )
+        return self
+
+    def _fit_officers(self, frame: pd.DataFrame, complaints: pd.DataFrame | None) -> pd.DataFrame:
+        known = frame[frame["officer_id"].notna()]
+        if known.empty:
+            return pd.DataFrame(columns=list(self._officer_columns()))
+        timed = known[known["time_z"].notna() & known["processing_working_days"].notna()]
+        grouped = known.groupby(["office_id", "officer_id"], observed=True)
+        stats = grouped.agg(
+            n=("fee_signal", "size"),
+            fee_hits=("fee_signal", "sum"),
+            cash=("cash_unusual", "mean"),
+            off_hours=("completed_off_hours", "mean"),
+        )
+        timing = timed.groupby(["office_id", "officer_id"], observed=True)["time_z"]
+        stats["median_z"] = timing.median()
+        stats["spread"] = timing.agg(_iqr)
+        stats["fast"] = timed.groupby(["office_id", "officer_id"], observed=True)["_fast"].mean()
+        stats["slow"] = timed.groupby(["office_id", "officer_id"], observed=True)["_slow"].mean()
+        stats = stats.reset_index()
+        office = stats.groupby("office_id")
+        office_fee = office["fee_hits"].transform("sum") / office["n"].transform("sum")
+        rate = _shrunk_rate(stats["fee_hits"], stats["n"], office_fee, self.shrink)
+        stats["fee_signal_excess"] = (rate - office_fee).clip(lower=0)
+        weight = stats["n"] / (stats["n"] + self.shrink)
+        for column in ("spread", "fast", "slow"):
+            typical = office[column].transform("median")
+            stats[f"{column}_excess"] = ((stats[column] - typical) * weight).clip(lower=0).fillna(0)
+        stats["median_z"] = (stats["median_z"] * weight).fillna(0.0)
+        stats["money_complaints"] = self._complaints_per_100(stats, complaints, "officer_id")
+        return stats.set_index("officer_id")[list(self._officer_columns())]
+
+    @staticmethod
+    def _officer_columns() -> tuple[str, ...]:
+        return (
+            "office_id",
+            "n",
+            "fee_signal_excess",
+            "spread_excess",
+            "fast_excess",
+            "slow_excess",
+            "median_z",
+            "money_complaints",
+        )
+
+    @staticmethod
+    def _complaints_per_100(
+        stats: pd.DataFrame, complaints: pd.DataFrame | None, key: str
+    ) -> np.ndarray:
+        """Money-naming complaints per 100 files (shrunk), for each row of ``stats``."""
+        if complaints is None or complaints.empty or key not in complaints:
+            return np.zeros(len(stats))
+        money = complaints.loc[complaints[key].notna(), [key, "money_signal"]]
+        per_entity = money.groupby(key)["money_signal"].sum()
+        counts = stats[key].astype(object).map(per_entity).fillna(0.0)
+        return (100.0 * counts / (stats["n"] + 50.0)).to_numpy()
+
+    def _fit_offices(self, frame: pd.DataFrame, complaints: pd.DataFrame | None) -> pd.DataFrame:
+        stats = frame.groupby("office_id").agg(n=("fee_signal", "size")).reset_index()
+        stats["money_complaints"] = self._complaints_per_100(stats, complaints, "office_id")
+        return stats.set_index("office_id")
+
+    def _fit_agents(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        filed = frame[frame["agent_id"].notna() & frame["officer_id"].notna()]
+        if filed.empty:
+            return pd.DataFrame(columns=["n", "median_z"]), pd.DataFrame(columns=["lift", "share"])
+        agents = filed.groupby("agent_id").agg(n=("time_z", "size"), median_z=("time_z", "median"))
+        pair_n = filed.groupby(["agent_id", "officer_id"]).size().rename("pair_n").reset_index()
+        pair_n["share"] = pair_n["pair_n"] / pair_n["agent_id"].map(agents["n"])
+        # How much of the office's work each officer normally gets.
+        load = frame[frame["officer_id"].notna()].groupby(["office_id", "officer_id"]).size()
+        office_share = (load / load.groupby(level="office_id").transform("sum")).rename("base")
+        base = office_share.reset_index().drop_duplicates("officer_id").set_index("officer_id")
+        pair_n["base"] = pair_n["officer_id"].map(base["base"]).fillna(1.0)
+        enough = pair_n["agent_id"].map(agents["n"]) >= self.min_agent_filings
+        pair_n["lift"] = np.where(enough, pair_n["share"] / pair_n["base"].clip(lower=0.02), 1.0)
+        agents["median_z"] = agents["median_z"].where(agents["n"] >= self.min_agent_filings, 0.0)
+        return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "officers_")
+        out = pd.DataFrame(index=X.index)
+        officer = X["officer_id"].astype(object)
+        for column in ("fee_signal_excess", "spread_excess", "fast_excess", "slow_excess"):
+            out[f"officer_{column}"] = self._lookup(officer, self.officers_, column)
+        out["officer_median_z"] = self._lookup(officer, self.officers_, "median_z")
+        out["officer_money_complaints"] = self._lookup(officer, self.officers_, "money_complaints")
+        office = X["office_id"].astype(object)
+        out["office_money_complaints"] = self._lookup(office, self.offices_, "money_complaints")
+        pair = pd.MultiIndex.from_arrays([X["agent_id"].astype(object), officer])
+        has_pair = X["agent_id"].notna().to_numpy() & X["officer_id"].notna().to_numpy()
+        pairs = self.pairs_.reindex(pair) if len(self.pairs_) else None
+        lift = pairs["lift"].to_numpy(dtype=float) if pairs is not None else np.ones(len(X))
+        share = pairs["share"].to_numpy(dtype=float) if pairs is not None else np.zeros(len(X))
+        out["agent_pair_lift"] = np.where(has_pair, np.nan_to_num(lift, nan=1.0), 1.0)
+        out["agent_pair_share"] = np.where(has_pair, np.nan_to_num(share), 0.0)
+        agent_z = (
+            X["agent_id"].astype(object).map(self.agents_["median_z"])
+            if len(self.agents_)
+            else pd.Series(0.0, index=X.index)
+        )
+        out["agent_median_z"] = agent_z.astype(float).fillna(0.0).to_numpy()
+        return out
+
+    @staticmethod
+    def _lookup(keys: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
+        if table.empty or column not in table:
+            return np.zeros(len(keys))
+        values = keys.map(table[column][~table.index.duplicated()])
+        return values.astype(float).fillna(0.0).to_numpy()
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_

@@ -1,0 +1,121 @@
+"""Processing time judged against peers: same office, same service, same weeks.
+
+A file is compared like with like. Its log time-to-SLA ratio is taken relative to the
+office's usual pace for that service, then to what the whole office did that week (an
+outage slows everyone), then to what every office did for that service that week (a
+seasonal surge), then to the channel's usual pace. What is left, scaled by the service's
+robust spread (MAD), is ``time_z``: negative = faster than peers, positive = slower.
+All baselines are medians fitted on training data and stored, so a transaction scored
+alone gets the same value as in a batch.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+MAD_TO_SIGMA = 1.4826
+
+
+def _week(moments: pd.Series) -> pd.Series:
+    return moments.dt.to_period("W-SUN").dt.start_time.dt.strftime("%Y-%m-%d")
+
+
+def _keyed(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    key = frame[columns[0]].astype(str)
+    for column in columns[1:]:
+        key = key + "|" + frame[column].astype(str)
+    return key
+
+
+def _shrunk_median(values: pd.Series, keys: pd.Series, min_count: int, prior: float) -> dict:
+    """Median per key, shrunk toward 0 for small groups (n / (n + prior))."""
+    grouped = values.groupby(keys.to_numpy())
+    stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
+    stats = stats[stats["n"] >= min_count]
+    return (stats["median"] * stats["n"] / (stats["n"] + prior)).to_dict()
+
+
+class PeerTiming(TransformerMixin, BaseEstimator):
+    """Working-day processing time relative to office, week, service-season and channel peers."""
+
+    def __init__(self, min_group: int = 5, min_week_group: int = 8, shrink: float = 10.0) -> None:
+        self.min_group = min_group
+        self.min_week_group = min_week_group
+        self.shrink = shrink
+
+    @staticmethod
+    def _log_ratio(X: pd.DataFrame) -> pd.Series:
+        days = X["processing_working_days"].astype(float)
+        return np.log1p(days) - np.log1p(X["sla_working_days"].astype(float))
+
+    def _stages(self) -> list[tuple[str, list[str], int]]:
+        return [
+            ("office_week", ["office_id", "_week"], self.min_week_group),
+            ("service_week", ["service_code", "_week"], self.min_week_group),
+            ("service_channel", ["service_code", "channel"], self.min_group),
+        ]
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> PeerTiming:
+        frame = X.assign(_week=_week(X["submitted_at"]), _ratio=self._log_ratio(X))
+        done = frame[frame["_ratio"].notna() & ~frame["is_open"].to_numpy(dtype=bool)]
+        office_service = _keyed(done, ["office_id", "service_code"])
+        grouped = done["_ratio"].groupby(office_service.to_numpy())
+        stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
+        self.base_office_service_ = stats.loc[stats["n"] >= self.min_group, "median"].to_dict()
+        self.base_service_ = done.groupby("service_code")["_ratio"].median().to_dict()
+        self.peer_days_ = (
+            done.groupby(office_service.to_numpy())["processing_working_days"].median().to_dict()
+        )
+        residual = done["_ratio"] - self._base(done)
+        self.shifts_: dict[str, dict] = {}
+        for name, columns, min_count in self._stages():
+            keys = _keyed(done, columns)
+            self.shifts_[name] = _shrunk_median(residual, keys, min_count, self.shrink)
+            residual = residual - keys.map(self.shifts_[name]).fillna(0.0).to_numpy()
+        deviation = (residual - residual.median()).abs()
+        scale = deviation.groupby(done["service_code"].to_numpy()).median() * MAD_TO_SIGMA
+        floor = max(float(deviation.median() * MAD_TO_SIGMA), 0.05)
+        self.scale_service_ = scale.clip(lower=floor).to_dict()
+        self.scale_default_ = floor
+        self.feature_names_out_ = np.array(
+            ["time_z", "delay_z", "speed_z", "sla_ratio", "sla_overrun_days", "peer_days"]
+        )
+        return self
+
+    def _base(self, frame: pd.DataFrame) -> np.ndarray:
+        office_service = _keyed(frame, ["office_id", "service_code"]).map(self.base_office_service_)
+        service = frame["service_code"].astype(object).map(self.base_service_)
+        return office_service.fillna(service).fillna(0.0).to_numpy(dtype=float)
+
+    def residual(self, X: pd.DataFrame) -> np.ndarray:
+        """Log time ratio left after all peer baselines (NaN when no time is known)."""
+        check_is_fitted(self, "shifts_")
+        frame = X.assign(_week=_week(X["submitted_at"]))
+        residual = self._log_ratio(frame).to_numpy(dtype=float) - self._base(frame)
+        for name, columns, _ in self._stages():
+            shift = _keyed(frame, columns).map(self.shifts_[name]).astype(float)
+            residual = residual - shift.fillna(0.0).to_numpy()
+        return residual
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        residual = self.residual(X)
+        scale = X["service_code"].astype(object).map(self.scale_service_).astype(float)
+        z = residual / scale.fillna(self.scale_default_).to_numpy()
+        days = X["processing_working_days"].to_numpy(dtype=float)
+        sla = X["sla_working_days"].to_numpy(dtype=float)
+        peer = _keyed(X, ["office_id", "service_code"]).map(self.peer_days_).astype(float)
+        out = pd.DataFrame(index=X.index)
+        out["time_z"] = np.nan_to_num(z)
+        out["delay_z"] = np.nan_to_num(np.clip(z, 0.0, None))
+        out["speed_z"] = np.nan_to_num(np.clip(-z, 0.0, None))
+        out["sla_ratio"] = np.nan_to_num(days / sla)
+        out["sla_overrun_days"] = np.nan_to_num(np.clip(days - sla, 0.0, None))
+        out["peer_days"] = peer.to_numpy()
+        return out
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_

@@ -1,0 +1,137 @@
+"""All features of a transaction, fitted once and applied anywhere.
+
+``FeatureBuilder`` holds everything learnt from the training data — the service catalogue,
+the working-day calendar, peer baselines, entity profiles — so one transaction scored alone
+gets exactly the features it gets in a batch. Pandas in, pandas out, named columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from model.calendar import WorkingCalendar
+from model.features.complaints import complaint_signals, per_transaction
+from model.features.entities import EntityProfiles
+from model.features.peers import PeerTiming
+from model.features.transaction import TransactionSignals, enrich
+
+CONTEXT_COLUMNS = (
+    "transaction_id",
+    "office_id",
+    "service_code",
+    "officer_id",
+    "agent_id",
+    "channel",
+    "submitted_at",
+    "completed_at",
+    "fee_paid_idr",
+    "official_fee_idr",
+    "fee_is_variable",
+    "sla_working_days",
+    "processing_working_days",
+    "is_open",
+    "visits",
+)
+
+
+class FeatureBuilder(TransformerMixin, BaseEstimator):
+    """Transactions (+ catalogue, complaints, closures) -> one row of named features each."""
+
+    def __init__(self, timezone: str = "Asia/Jakarta") -> None:
+        self.timezone = timezone
+
+    def fit(
+        self,
+        transactions: pd.DataFrame,
+        y: object = None,
+        *,
+        services: pd.DataFrame,
+        complaints: pd.DataFrame | None = None,
+        holidays: pd.DataFrame | None = None,
+    ) -> FeatureBuilder:
+        self.services_ = services[
+            [
+                "service_code",
+                "service_name",
+                "official_fee_idr",
+                "fee_is_variable",
+                "sla_working_days",
+            ]
+        ].copy()
+        if "fee_is_variable" not in services:
+            self.services_["fee_is_variable"] = False
+        closures = [] if holidays is None else list(pd.to_datetime(holidays["date"]))
+        submitted = pd.to_datetime(transactions["submitted_at"])
+        completed = pd.to_datetime(transactions.get("completed_at", submitted))
+        self.as_of_ = max(submitted.max(), completed.max())
+        self.calendar_ = WorkingCalendar(
+            int(submitted.min().year) - 1,
+            int(self.as_of_.year) + 5,
+            tuple(np.datetime64(pd.Timestamp(d).date(), "D") for d in closures),
+        )
+        frame = self._enrich(transactions)
+        self.signals_ = TransactionSignals().fit(frame)
+        frame = frame.join(self.signals_.transform(frame, self.calendar_))
+        self.timing_ = PeerTiming().fit(frame)
+        frame = frame.join(self.timing_.transform(frame))
+        frame["fee_signal"] = self._fee_signal(frame)
+        signals = complaint_signals(complaints)
+        self.entities_ = EntityProfiles().fit(frame, complaints=self._attach(signals, frame))
+        self.feature_names_out_ = np.array(self._feature_names())
+        return self
+
+    def _enrich(self, transactions: pd.DataFrame) -> pd.DataFrame:
+        return enrich(transactions, self.services_, self.calendar_, self.as_of_)
+
+    @staticmethod
+    def _fee_signal(frame: pd.DataFrame) -> pd.Series:
+        flagged = (frame["fee_excess_idr"] > 0) | (frame["reported_gap_idr"] > 0)
+        return flagged.astype(float)
+
+    @staticmethod
+    def _attach(complaints: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+        """Complaints naming a transaction inherit its officer when they name none."""
+        if complaints.empty:
+            return complaints
+        owner = frame.set_index("transaction_id")["officer_id"]
+        owner = owner[~owner.index.duplicated()]
+        inherited = complaints["transaction_id"].astype(object).map(owner)
+        out = complaints.copy()
+        out["officer_id"] = (
+            out["officer_id"].astype(object).where(out["officer_id"].notna(), inherited)
+        )
+        return out
+
+    def _feature_names(self) -> list[str]:
+        return [
+            *self.signals_.get_feature_names_out(),
+            *self.timing_.get_feature_names_out(),
+            "officer_relative_delay_z",
+            *self.entities_.get_feature_names_out(),
+            "complaints_on_transaction",
+            "money_complaint_on_transaction",
+        ]
+
+    def transform(
+        self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """Features plus context columns (ids, fees, days) used for explanations."""
+        check_is_fitted(self, "entities_")
+        frame = self._enrich(transactions)
+        frame = frame.join(self.signals_.transform(frame, self.calendar_))
+        frame = frame.join(self.timing_.transform(frame))
+        frame = frame.join(self.entities_.transform(frame))
+        # A consistently slow officer (new, or simply slow) explains their own delays.
+        frame["officer_relative_delay_z"] = np.clip(
+            frame["time_z"] - np.clip(frame["officer_median_z"], 0.0, None), 0.0, None
+        )
+        named = per_transaction(complaint_signals(complaints), frame["transaction_id"])
+        frame = frame.join(named)
+        return frame[[*CONTEXT_COLUMNS, *self.feature_names_out_]]
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        check_is_fitted(self, "feature_names_out_")
+        return self.feature_names_out_
