@@ -52,17 +52,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         complaints: pd.DataFrame | None = None,
         holidays: pd.DataFrame | None = None,
     ) -> FeatureBuilder:
-        self.services_ = services[
-            [
-                "service_code",
-                "service_name",
-                "official_fee_idr",
-                "fee_is_variable",
-                "sla_working_days",
-            ]
-        ].copy()
-        if "fee_is_variable" not in services:
-            self.services_["fee_is_variable"] = False
+        catalogue = services.copy()
+        if "fee_is_variable" not in catalogue:
+            catalogue["fee_is_variable"] = False
+        columns = ["service_code", "service_name", "official_fee_idr", "fee_is_variable"]
+        self.services_ = catalogue[[*columns, "sla_working_days"]].reset_index(drop=True)
         closures = [] if holidays is None else list(pd.to_datetime(holidays["date"]))
         submitted = pd.to_datetime(transactions["submitted_at"])
         completed = pd.to_datetime(transactions.get("completed_at", submitted))
@@ -80,7 +74,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         frame["fee_signal"] = self._fee_signal(frame)
         signals = complaint_signals(complaints)
         self.entities_ = EntityProfiles().fit(frame, complaints=self._attach(signals, frame))
-        self.feature_names_out_ = np.array(self._feature_names())
+        self.signal_names_ = np.array(self._feature_names())
+        self.feature_names_out_ = np.array([*CONTEXT_COLUMNS, *self.signal_names_])
         return self
 
     def _enrich(self, transactions: pd.DataFrame) -> pd.DataFrame:
@@ -130,8 +125,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         )
         named = per_transaction(complaint_signals(complaints), frame["transaction_id"])
         frame = frame.join(named)
-        return frame[[*CONTEXT_COLUMNS, *self.feature_names_out_]]
+        return frame[list(self.feature_names_out_)]
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """Context columns (ids, fees, days: for explanations) then the signal columns."""
         check_is_fitted(self, "feature_names_out_")
         return self.feature_names_out_

@@ -1,0 +1,240 @@
+"""Model tests: the risk model flags known patterns and stays calm about look-alikes.
+
+A small hand-built world (independent of the simulator) with one pattern planted per
+officer, so each test can say exactly which files must rank where.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.detect import RedFlagRules, RiskModel
+from model.features.complaints import money_signal, money_terms
+from model.features.pipeline import FeatureBuilder
+
+SERVICES = pd.DataFrame(
+    {
+        "service_code": ["KTP", "AKTA", "PBG", "REKLAME"],
+        "service_name": ["KTP-el", "Akta kelahiran", "Persetujuan Bangunan Gedung", "Izin reklame"],
+        "official_fee_idr": [0, 0, 0, 250_000],
+        "fee_is_variable": [False, False, True, False],
+        "sla_working_days": [3.0, 3.0, 20.0, 5.0],
+    }
+)
+
+
+def build_world(seed: int = 0, n: int = 6000) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """Two offices, five officers each; returns transactions, complaints, and which are planted."""
+    rng = np.random.default_rng(seed)
+    office = rng.choice(["DISDUKCAPIL-1", "DISDUKCAPIL-2"], n)
+    officer_no = rng.integers(0, 5, n)
+    officer = pd.Series(office).str.replace("DISDUKCAPIL", "OFF") + "-" + officer_no.astype(str)
+    service = rng.choice(SERVICES["service_code"], n, p=[0.4, 0.3, 0.15, 0.15])
+    submitted = (
+        pd.Timestamp("2025-02-03 08:00")
+        + pd.to_timedelta(rng.integers(0, 120, n), unit="D")
+        + pd.to_timedelta(rng.integers(0, 7 * 60, n), unit="min")
+    )
+    submitted = submitted.where(submitted.dayofweek < 5, submitted - pd.Timedelta(days=2))
+    sla = SERVICES.set_index("service_code").loc[service, "sla_working_days"].to_numpy()
+    duration = np.maximum(0, np.round(rng.gamma(4.0, sla / 8.0)))
+    assessed = np.where(service == "PBG", rng.integers(5, 400, n) * 100_000, np.nan)
+    fee = np.where(service == "REKLAME", 250_000, 0).astype(float)
+    fee = np.where(service == "PBG", assessed, fee)
+    kind = pd.Series("", index=range(n))
+    # Officer OFF-1-0 charges Rp 50.000 for free documents on a fifth of files.
+    surcharge = (officer == "OFF-1-0").to_numpy() & np.isin(service, ["KTP", "AKTA"])
+    surcharge &= rng.random(n) < 0.2
+    fee = np.where(surcharge, 50_000, fee)
+    kind[surcharge] = "surcharge"
+    # Officer OFF-1-1 holds a fifth of files far past the standard (until paid).
+    held = (officer == "OFF-1-1").to_numpy() & (rng.random(n) < 0.2) & (service != "PBG")
+    duration = np.where(held, sla * 6 + rng.integers(0, 5, n), duration)
+    kind[held] = "held"
+    # Officer OFF-2-0 is new and simply slow: every file takes about twice as long.
+    slow_new = (officer == "OFF-2-0").to_numpy()
+    duration = np.where(slow_new, np.round(duration * 2.0 + 1), duration)
+    kind[slow_new & (kind == "")] = "slow_new"
+    # Office 2 has an outage in March: everyone is slow for two weeks.
+    outage = (office == "DISDUKCAPIL-2") & (submitted >= "2025-03-03") & (submitted < "2025-03-17")
+    duration = np.where(outage, duration + 8, duration)
+    kind[outage & (kind == "")] = "outage"
+    # Large but legally assessed building fees.
+    kind[(service == "PBG") & (assessed > 30_000_000)] = "big_fee"
+    completed = submitted + pd.to_timedelta(np.ceil(duration * 7 / 5), unit="D")
+    transactions = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(n)],
+            "office_id": office,
+            "service_code": service,
+            "submitted_at": submitted,
+            "completed_at": completed,
+            "fee_paid_idr": fee.astype("int64"),
+            "officer_id": officer,
+            "assessed_fee_idr": pd.array(np.where(np.isnan(assessed), None, assessed), "Int64"),
+            "payment_method": np.where(fee > 0, np.where(surcharge, "cash", "transfer"), "none"),
+        }
+    )
+    held_ids = transactions.loc[held, "transaction_id"].head(15)
+    complaints = pd.DataFrame(
+        {
+            "complaint_id": [f"C{i}" for i in range(len(held_ids) + 2)],
+            "received_at": pd.Timestamp("2025-05-01"),
+            "office_id": "DISDUKCAPIL-1",
+            "text": ["Berkas ditahan, petugas mintak duit rokok gk ada kwitansi"] * len(held_ids)
+            + ["Antrian panjang sekali", "Website error terus"],
+            "transaction_id": [*held_ids, None, None],
+        }
+    )
+    return transactions, complaints, kind
+
+
+@pytest.fixture(scope="module")
+def world() -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    return build_world()
+
+
+@pytest.fixture(scope="module")
+def fitted(world: tuple[pd.DataFrame, pd.DataFrame, pd.Series]) -> RiskModel:
+    transactions, complaints, _ = world
+    return RiskModel(capacity_high_per_month=20, capacity_medium_per_month=60).fit(
+        transactions, services=SERVICES, complaints=complaints
+    )
+
+
+def test_features_fit_on_one_frame_transform_another(world: tuple) -> None:
+    transactions, complaints, _ = world
+    builder = FeatureBuilder().fit(transactions.iloc[:4000], services=SERVICES)
+    first = builder.transform(transactions.iloc[:100])
+    second = builder.transform(transactions.iloc[4000:4500], complaints)
+    assert list(first.columns) == list(second.columns) == list(builder.get_feature_names_out())
+    assert len(second) == 500
+    assert np.isfinite(second[list(builder.signal_names_)].to_numpy(dtype=float)).all()
+
+
+def test_features_honour_pandas_set_output(world: tuple) -> None:
+    transactions, _, _ = world
+    builder = FeatureBuilder().set_output(transform="pandas")
+    out = builder.fit(transactions, services=SERVICES).transform(transactions.head(10))
+    assert isinstance(out, pd.DataFrame)
+    assert out["transaction_id"].tolist() == transactions["transaction_id"].head(10).tolist()
+
+
+def test_unfitted_model_says_so(world: tuple) -> None:
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        RiskModel().score_samples(world[0])
+
+
+def test_planted_patterns_rank_above_look_alikes(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, kind = world
+    risk = pd.Series(fitted.score_samples(transactions, complaints), index=transactions.index)
+    planted = kind.isin(["surcharge", "held"])
+    from sklearn.metrics import average_precision_score
+
+    assert average_precision_score(planted, risk) > 0.9
+    top = risk.sort_values(ascending=False).head(int(planted.sum()))
+    look_alikes = kind[top.index].isin(["slow_new", "outage", "big_fee"]).mean()
+    assert look_alikes <= 0.05, f"{look_alikes:.0%} of the top are benign look-alikes"
+    for benign in ("slow_new", "outage", "big_fee"):
+        assert risk[kind == benign].median() < 0.3, benign
+
+
+def test_reasons_carry_figures_and_codes(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, kind = world
+    surcharge = transactions[(kind == "surcharge").to_numpy()].head(3)
+    records = fitted.score_transactions(surcharge, complaints)
+    first = records["reasons"].iloc[0][0]
+    assert first["code"] == "FEE_ON_FREE_SERVICE"
+    assert "Rp 50.000" in first["message"]
+    weights = [reason["weight"] for reason in records["reasons"].iloc[0]]
+    assert weights == sorted(weights, reverse=True) and sum(weights) <= 1.0 + 0.005
+    english = fitted.score_transactions(surcharge, complaints, language="en")
+    assert "free by law" in english["reasons"].iloc[0][0]["message"]
+    assert set(records["risk_band"]) <= {"high", "medium"}
+
+
+def test_held_file_with_money_complaint_is_explained(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, _ = world
+    named = transactions[transactions["transaction_id"].isin(complaints["transaction_id"])]
+    records = fitted.score_transactions(named, complaints)
+    codes = {reason["code"] for reasons in records["reasons"] for reason in reasons}
+    assert {"HELD_PAST_STANDARD", "MONEY_COMPLAINT"} <= codes
+    assert (records["risk_band"] == "high").mean() > 0.8
+
+
+def test_one_transaction_alone_scores_as_in_batch(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, _ = world
+    batch = fitted.score_transactions(transactions.iloc[:300], complaints)
+    for position in (0, 17, 299):
+        alone = fitted.score_transactions(transactions.iloc[[position]], complaints)
+        assert alone["risk_score"].iloc[0] == batch["risk_score"].iloc[position]
+        assert alone["reasons"].iloc[0] == batch["reasons"].iloc[position]
+
+
+def test_bands_follow_inspection_capacity(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, _ = world
+    bands = pd.Series(fitted.score_transactions(transactions, complaints)["risk_band"])
+    months = transactions["submitted_at"].dt.to_period("M").nunique()
+    assert bands.eq("high").sum() <= 20 * months + 5
+    assert fitted.thresholds_["high"] >= fitted.thresholds_["medium"]
+
+
+def test_officer_ranking_finds_extorters_not_the_slow_new_officer(
+    fitted: RiskModel, world: tuple
+) -> None:
+    transactions, complaints, _ = world
+    ranking = fitted.rank_entities(transactions, complaints, level="officer")
+    top_two = set(ranking["officer_id"].head(2))
+    assert top_two == {"OFF-1-0", "OFF-1-1"}
+    score = ranking.set_index("officer_id")["entity_score"]
+    # The slow new officer is far below the planted ones, not just below them.
+    assert score["OFF-2-0"] < 0.2 * min(score["OFF-1-0"], score["OFF-1-1"])
+    assert {"n_transactions", "n_high", "top_reasons", "office_id"} <= set(ranking.columns)
+    offices = fitted.rank_entities(transactions, complaints, level="office")
+    assert offices["office_id"].iloc[0] == "DISDUKCAPIL-1"
+
+
+def test_verdicts_lift_the_supervised_part(world: tuple) -> None:
+    transactions, complaints, kind = world
+    rng = np.random.default_rng(1)
+    reviewed = rng.choice(len(transactions), 200, replace=False)
+    y = pd.Series(np.nan, index=transactions.index)
+    y.iloc[reviewed] = kind.iloc[reviewed].isin(["surcharge", "held"]).astype(float)
+    y[kind.isin(["surcharge", "held"]) & (kind.index < 400)] = 1.0
+    model = RiskModel().fit(transactions, y, services=SERVICES, complaints=complaints)
+    assert model.n_labels_ >= 200 and 0 < model.supervised_weight_ < 1
+    few = RiskModel().fit(transactions, y.where(y.index < 50), services=SERVICES)
+    assert few.supervised_weight_ == 0.0
+
+
+def test_rules_need_no_optional_columns() -> None:
+    minimal, _, _ = build_world(n=400)
+    minimal = minimal[
+        ["transaction_id", "office_id", "service_code", "submitted_at", "fee_paid_idr"]
+    ]
+    services = SERVICES.drop(columns="fee_is_variable")
+    model = RiskModel().fit(minimal, services=services)
+    records = model.score_transactions(minimal)
+    assert len(records) == 400 and records["risk_score"].between(0, 1).all()
+    assert isinstance(model.rules_, RedFlagRules)
+
+
+@pytest.mark.parametrize(
+    ("text", "names_money"),
+    [
+        ("Petugas mintak duit 50rb buat uang rokoq, gk ada kwitansi!!", True),
+        ("KTP katanya gratis tapi disuruh byr", True),
+        ("ada calo di depan kantor", True),
+        ("kasih uang pelicin biar cepat", True),
+        ("Antrian panjang sekali, petugasnya judes", False),
+        ("Website error terus, tidak bisa daftar online", False),
+        ("pelayanan lambaaat sekali", False),
+    ],
+)
+def test_complaint_lexicon(text: str, names_money: bool) -> None:
+    assert bool(money_terms(text)) == names_money
+    assert bool(money_signal(pd.Series([text])).iloc[0] > 0.4) == names_money
