@@ -107,3 +107,117 @@ def simulate(
     written = write_world(world, out_dir, fmt=fmt)
     for name, path in written.items():
         typer.echo(f"  {name:<22} {path}")
+
+
+ModelRef = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Model: registry version, alias (champion), model version, or bundle path. "
+        "Default: the champion, else the newest local model.",
+    ),
+]
+
+
+@app.command()
+@user_errors
+def train(
+    data_dir: DataDir,
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground-truth directory (default DATA_DIR/truth if any).")
+    ] = None,
+    register: Annotated[
+        bool, typer.Option("--register/--no-register", help="Register the model in MLflow.")
+    ] = True,
+) -> None:
+    """Validate DATA_DIR, fit the risk model, evaluate it, save the bundle, log + register."""
+    from model.evaluate import format_metrics
+    from model.train import train as train_model
+
+    result = train_model(data_dir, truth_dir=truth, register=register)
+    typer.echo(f"model {result.model_version}")
+    typer.echo(f"  bundle      {result.bundle_path}")
+    typer.echo(f"  MLflow run  {result.run_id}")
+    if result.registered_version:
+        typer.echo(
+            f"  registered  version {result.registered_version} "
+            f"(serve it: sidak promote {result.registered_version})"
+        )
+    typer.echo(format_metrics(result.metrics))
+
+
+@app.command()
+@user_errors
+def promote(
+    version: Annotated[str, typer.Argument(help="Registry version number or model version.")],
+) -> None:
+    """Make a registered model version the champion (the one scoring uses by default)."""
+    from model.registry import CHAMPION, VERSION_TAG
+    from model.registry import promote as promote_version
+
+    found = promote_version(version)
+    model_version = (found.tags or {}).get(VERSION_TAG, "?")
+    typer.echo(f"version {found.version} ({model_version}) is now '{CHAMPION}'")
+
+
+@app.command()
+@user_errors
+def score(
+    data_dir: DataDir,
+    output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
+    model: ModelRef = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+) -> None:
+    """Score every transaction in DATA_DIR; write the contract's score records as CSV."""
+    from model.predict import score_data_dir
+
+    scores = score_data_dir(data_dir, model_ref=model, output=output, progress=progress)
+    bands = scores["risk_band"].value_counts()
+    version = scores["model_version"].iloc[0] if len(scores) else "?"
+    typer.echo(f"{len(scores):,} transactions scored by {version} -> {output}")
+    counts = (f"{band}: {int(bands.get(band, 0)):,}" for band in ("high", "medium", "low"))
+    typer.echo("  " + "  ".join(counts))
+
+
+@app.command()
+@user_errors
+def evaluate(
+    data_dir: DataDir,
+    scores: Annotated[
+        Path | None, typer.Option(help="Scores CSV from `sidak score` (else score now).")
+    ] = None,
+    model: ModelRef = None,
+    truth: Annotated[
+        Path | None, typer.Option(help="Ground-truth directory (default DATA_DIR/truth).")
+    ] = None,
+    output_dir: Annotated[
+        Path | None, typer.Option(help="Where to write metrics.json and plots (default reports/).")
+    ] = None,
+) -> None:
+    """Detection metrics against ground truth: precision@k, AP, per-scheme recall, officers."""
+    from model.evaluate import evaluate_data_dir, format_metrics
+
+    result = evaluate_data_dir(
+        data_dir, scores_path=scores, model_ref=model, truth_dir=truth, output_dir=output_dir
+    )
+    typer.echo(f"model {result.model_version or '(unknown)'} on {data_dir}")
+    typer.echo(format_metrics(result.metrics))
+    typer.echo(f"wrote {len(result.files)} files to {result.output_dir}")
+    if result.run_id:
+        typer.echo(f"logged to MLflow run {result.run_id}")
+
+
+@app.command("models")
+@user_errors
+def list_models_command() -> None:
+    """List trained models: registry versions, aliases, local bundles, headline metrics."""
+    from model.registry import list_models
+
+    table = list_models()
+    if table.empty:
+        typer.echo("No models yet. Train one: sidak train DATA_DIR")
+        return
+    shown = table.drop(columns=["run_id"]).fillna("")
+    for column in ("average_precision", "precision_at_100"):
+        shown[column] = [f"{v:.3f}" if isinstance(v, float) else v for v in shown[column]]
+    typer.echo(shown.to_string(index=False))

@@ -16,7 +16,9 @@ Metric keys use only characters MLflow accepts (``precision_at_100``,
 
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from model.errors import SidakError
+from model.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -241,3 +244,121 @@ def format_metrics(metrics: dict[str, Any]) -> str:
             shown = str(value)
         lines.append(f"  {key:<{width}}  {shown}")
     return "\n".join(lines)
+
+
+# --- evaluating a data directory (what ``sidak evaluate`` runs) ---------------------------
+
+
+@dataclass
+class Evaluation:
+    """Metrics of one queue of scores, where they were written, and the MLflow run used."""
+
+    metrics: dict[str, float]
+    model_version: str | None
+    output_dir: Path
+    files: dict[str, Path] = field(default_factory=dict)
+    run_id: str | None = None
+
+
+def evaluate_data_dir(
+    data_dir: Path | str,
+    *,
+    scores_path: Path | str | None = None,
+    model_ref: str | None = None,
+    truth_dir: Path | str | None = None,
+    output_dir: Path | str | None = None,
+    settings: Settings | None = None,
+) -> Evaluation:
+    """Evaluate a scores CSV (or a model, scoring the data now) against ground truth.
+
+    Writes ``metrics.json`` and the plots into ``output_dir`` (default
+    ``settings.reports_dir``) and logs both to the MLflow run that trained the model, when
+    that run can be found.
+    """
+    from model.contract import load_data_dir
+
+    settings = settings or get_settings()
+    dataset = load_data_dir(data_dir, timezone=settings.timezone)
+    truth, officers = load_truth(Path(truth_dir) if truth_dir else Path(data_dir) / "truth")
+    scores, bundle = _scores_and_model(dataset, scores_path, model_ref, settings)
+    ranking = None
+    if bundle is not None:
+        ranking = model_officer_ranking(bundle.model, dataset.transactions, dataset.complaints)
+    metrics = evaluate_scores(
+        scores, truth, officers, dataset.transactions, officer_ranking=ranking
+    )
+    version = _model_version_of(scores, bundle)
+    target = Path(output_dir) if output_dir else Path(settings.reports_dir)
+    files = _write_evaluation(metrics, scores, ranked_truth(scores, truth), target, version)
+    result = Evaluation(metrics, version, target, files)
+    if version:
+        result.run_id = _log_evaluation(version, metrics, target, settings)
+    return result
+
+
+def _scores_and_model(
+    dataset: Any, scores_path: Path | str | None, model_ref: str | None, settings: Settings
+) -> tuple[pd.DataFrame, Any]:
+    """The scores to evaluate and, when it can be loaded, the model that produced them."""
+    from model.bundle import load_bundle
+    from model.predict import read_scores, score_frame
+    from model.registry import resolve_model
+
+    if scores_path is not None and model_ref is not None:
+        raise SidakError("Give either --scores or --model, not both.")
+    if scores_path is not None:
+        scores = read_scores(scores_path)
+        version = _model_version_of(scores, None)
+        if version is None:
+            return scores, None
+        try:
+            return scores, load_bundle(resolve_model(version, settings))
+        except SidakError as error:
+            logger.warning("model %s not available (%s): officers ranked by scores", version, error)
+            return scores, None
+    bundle = load_bundle(resolve_model(model_ref, settings))
+    return score_frame(bundle, dataset.transactions, dataset.complaints), bundle
+
+
+def _model_version_of(scores: pd.DataFrame, bundle: Any) -> str | None:
+    if bundle is not None:
+        return str(bundle.model_version)
+    if "model_version" in scores:
+        versions = scores["model_version"].dropna().unique()
+        return str(versions[0]) if len(versions) == 1 else None
+    return None
+
+
+def _write_evaluation(
+    metrics: dict[str, float],
+    scores: pd.DataFrame,
+    ranked: pd.DataFrame,
+    target: Path,
+    model_version: str | None,
+) -> dict[str, Path]:
+    from model.plots import band_capacities, evaluation_figures, save_figures
+
+    target.mkdir(parents=True, exist_ok=True)
+    files = dict(save_figures(evaluation_figures(ranked, scores, band_capacities(scores)), target))
+    path = target / "metrics.json"
+    payload = {"model_version": model_version, "metrics": _json_floats(metrics)}
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    files["metrics"] = path
+    logger.info("wrote evaluation to %s", target)
+    return files
+
+
+def _json_floats(metrics: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in metrics.items()}
+
+
+def _log_evaluation(
+    model_version: str, metrics: dict[str, float], target: Path, settings: Settings
+) -> str | None:
+    from model.registry import log_to_model_run
+
+    try:
+        return log_to_model_run(model_version, metrics, target, settings=settings)
+    except Exception as error:  # tracking is a convenience here: never lose the evaluation
+        logger.warning("could not log the evaluation to MLflow: %s", error)
+        return None
