@@ -1,0 +1,136 @@
+"""Concurrent small scoring requests share one contract check and one model call.
+
+Validating and scoring cost a few milliseconds per *call* whatever its size (pandas and
+pandera overhead), so sixteen clients each sending one transaction would queue behind each
+other. The coalescer gathers the small requests that arrive while a call is running and
+handles them together in the next one: one ``validate_table`` over the concatenation, one
+``bundle.score``, results split back by position.
+
+Safe because scoring is row-independent given the fitted model (``model.engine``,
+``model.features.pipeline``): a transaction's score never depends on its batch-mates. Only
+requests without complaints (complaints could link across requests), for the same model and
+language, are gathered. If the combined check refuses anything (a bad record, the same
+transaction id in two requests), each request is checked and scored on its own, so errors
+and their row numbers are exactly what that request would get alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import pandas as pd
+from starlette.concurrency import run_in_threadpool
+
+from service.errors import ApiError
+from service.model_store import ServedModel
+from service.scoring import ScoreBatch, score_batch
+
+log = logging.getLogger("sidak.service.coalesce")
+
+
+@dataclass
+class _Pending:
+    batch: ScoreBatch
+    served: ServedModel
+    future: asyncio.Future[pd.DataFrame] = field(repr=False)
+
+
+class Coalescer:
+    """One worker task per event loop; at most ``max_rows_per_call`` rows per model call."""
+
+    def __init__(self, timezone: str, max_rows_per_call: int = 512) -> None:
+        self.timezone = timezone
+        self.max_rows_per_call = max_rows_per_call
+        self._queue: asyncio.Queue[_Pending] | None = None
+        self._worker: asyncio.Task[None] | None = None
+        self.calls = 0
+        self.requests = 0
+
+    async def score(self, batch: ScoreBatch, served: ServedModel) -> pd.DataFrame:
+        """Score ``batch`` with ``served``, possibly together with concurrent requests."""
+        if self._queue is None or self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._run(self._queue), name="sidak-coalescer")
+        future: asyncio.Future[pd.DataFrame] = asyncio.get_running_loop().create_future()
+        await self._queue.put(_Pending(batch, served, future))
+        return await future
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._worker
+            self._worker = None
+
+    async def _run(self, queue: asyncio.Queue[_Pending]) -> None:
+        while True:
+            first = await queue.get()
+            group, rest = [first], []
+            rows = first.batch.size
+            while not queue.empty():
+                item = queue.get_nowait()
+                same = item.served is first.served and item.batch.language == first.batch.language
+                if same and rows + item.batch.size <= self.max_rows_per_call:
+                    group.append(item)
+                    rows += item.batch.size
+                else:
+                    rest.append(item)
+            for item in rest:  # keep them for the next call, in arrival order
+                queue.put_nowait(item)
+            group = [item for item in group if not item.future.cancelled()]
+            if not group:
+                continue
+            try:
+                results = await run_in_threadpool(self._score_group, group)
+            except Exception as error:  # deliver, never kill the worker
+                results = [error] * len(group)
+            self.calls += 1
+            self.requests += len(group)
+            for item, result in zip(group, results, strict=True):
+                if item.future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    item.future.set_exception(result)
+                else:
+                    item.future.set_result(result)
+
+    def _score_group(self, group: list[_Pending]) -> list[pd.DataFrame | BaseException]:
+        served = group[0].served
+        if len(group) > 1:
+            combined = ScoreBatch(
+                pd.concat([item.batch.transactions for item in group], ignore_index=True),
+                None,
+                group[0].batch.language,
+            )
+            try:
+                scores = score_batch(combined, served, self.timezone)
+            except ApiError:
+                pass  # someone's request is refused: fall through to one by one
+            else:
+                out: list[pd.DataFrame | BaseException] = []
+                start = 0
+                for item in group:
+                    stop = start + item.batch.size
+                    out.append(scores.iloc[start:stop].reset_index(drop=True))
+                    start = stop
+                return out
+        results: list[pd.DataFrame | BaseException] = []
+        for item in group:
+            try:
+                results.append(score_batch(item.batch, served, self.timezone))
+            except Exception as error:
+                results.append(error)
+        return results
+
+
+async def score_request(
+    coalescer: Coalescer, batch: ScoreBatch, served: ServedModel, max_coalesced_rows: int
+) -> pd.DataFrame:
+    """Score a parsed request: small ones through the coalescer, others in a worker thread."""
+    small = 0 < batch.size <= max_coalesced_rows and batch.complaints is None
+    if small:
+        return await coalescer.score(batch, served)
+    return await run_in_threadpool(score_batch, batch, served, coalescer.timezone)

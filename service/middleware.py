@@ -1,0 +1,157 @@
+"""One ASGI middleware for what every request needs: an id, a size limit, metrics, audit.
+
+Pure ASGI (not ``BaseHTTPMiddleware``) so streamed responses pass straight through.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.audit import SCOPE_KEY, AuditContext, AuditLog
+from service.errors import ApiError, error_body
+from service.metrics import Metrics
+
+log = logging.getLogger("sidak.service.http")
+REQUEST_ID = "sidak.request_id"
+
+
+class ServiceMiddleware:
+    """Request id, body-size limit (413), Prometheus metrics and the audit row of /v1 calls."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        metrics: Metrics,
+        audit: AuditLog,
+        max_request_bytes: int,
+        max_upload_bytes: int,
+        upload_paths: tuple[str, ...] = (
+            "/v1/score/file",
+            "/v1/entities/officers",
+            "/v1/entities/offices",
+        ),
+    ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.audit = audit
+        self.max_request_bytes = max_request_bytes
+        self.max_upload_bytes = max_upload_bytes
+        self.upload_paths = upload_paths
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+        scope[REQUEST_ID] = request_id
+        path: str = scope["path"]
+        audited = path.startswith("/v1/")
+        if audited:
+            scope[SCOPE_KEY] = AuditContext()
+        limit = self.max_upload_bytes if path in self.upload_paths else self.max_request_bytes
+        status = {"code": 500}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        too_large = _declared_length(scope) > limit
+        try:
+            if too_large:
+                await _refuse_too_large(send_wrapper, limit, request_id)
+            else:
+                await self.app(scope, _limited(receive, limit), send_wrapper)
+        finally:
+            route = _route_template(scope)
+            method = scope.get("method", "")
+            elapsed = time.perf_counter() - started
+            self.metrics.requests.labels(method, route, str(status["code"])).inc()
+            self.metrics.latency.labels(method, route).observe(elapsed)
+            if audited:
+                await run_in_threadpool(
+                    self.audit.append,
+                    scope[SCOPE_KEY],
+                    method=method,
+                    route=route,
+                    status_code=status["code"],
+                    request_id=request_id,
+                    default_outcome=_outcome(status["code"]),
+                )
+
+
+def _declared_length(scope: Scope) -> int:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    """Count body bytes as they arrive; past ``limit`` the reader gets a 413 ``ApiError``."""
+    seen = 0
+
+    async def wrapper() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _too_large(limit)
+        return message
+
+    return wrapper
+
+
+def _too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        f"The request body is over the limit of {limit:,} bytes.",
+        code="request_too_large",
+    )
+
+
+async def _refuse_too_large(send: Send, limit: int, request_id: str) -> None:
+    body = error_body(_too_large(limit), request_id)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _route_template(scope: dict[str, Any]) -> str:
+    """The matched route's path template (bounded label set), else 'unmatched'."""
+    route = scope.get("route")
+    return str(getattr(route, "path", "unmatched")) if route is not None else "unmatched"
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    return {
+        401: "unauthorized",
+        403: "forbidden",
+        413: "too_large",
+        422: "refused",
+        503: "unavailable",
+    }.get(status, "error")

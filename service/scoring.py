@@ -1,0 +1,294 @@
+"""Scoring requests: payload -> contract-validated frames -> model -> JSON/CSV bytes.
+
+Requests are validated by the same code as files (``model.contract.validate_table``), so a
+record the CLI refuses the API refuses too, with the same rule text. Serialising works on
+columns (orjson over plain lists), not per-row Pydantic objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+
+from model.contract import ContractError, Violation, validate_table
+from service.errors import ApiError, contract_error, detail
+from service.model_store import ServedModel
+
+SCORE_COLUMNS = (
+    "transaction_id",
+    "risk_score",
+    "risk_band",
+    "reasons",
+    "model_version",
+    "office_id",
+    "service_code",
+    "officer_id",
+)
+_SCALAR_KINDS = {
+    "string",
+    "integer",
+    "floating",
+    "mixed-integer-float",
+    "boolean",
+    "empty",
+    "decimal",
+    "integer-na",
+    "datetime",
+    "date",
+}
+
+
+@dataclass(frozen=True)
+class ScoreBatch:
+    """A parsed request: raw records as frames (not yet validated) and the language."""
+
+    transactions: pd.DataFrame
+    complaints: pd.DataFrame | None = None
+    language: str | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.transactions)
+
+
+def _records_frame(records: Any, name: str) -> pd.DataFrame:
+    """A list of JSON objects as a frame; refuses non-objects and nested values."""
+    if not isinstance(records, list):
+        raise ApiError(
+            422,
+            f"'{name}' must be a list of objects.",
+            details=[detail(name, None, "must be a list of objects")],
+        )
+    bad = next((i for i, record in enumerate(records) if not isinstance(record, dict)), None)
+    if bad is not None:
+        raise ApiError(
+            422,
+            f"'{name}' must be a list of objects.",
+            details=[detail(name, bad + 1, "must be an object")],
+        )
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _SCALAR_KINDS:
+            continue
+        nested = values.map(lambda value: isinstance(value, dict | list)).to_numpy()
+        if nested.any():
+            row = int(np.flatnonzero(nested)[0]) + 1
+            raise ApiError(
+                422,
+                f"'{name}': field '{column}' must hold a plain value, not an object or list.",
+                code="contract_violation",
+                details=[detail(str(column), row, "must be a plain value", None, file=name)],
+            )
+    return frame
+
+
+def parse_payload(body: bytes, max_batch: int) -> ScoreBatch:
+    """Parse a JSON body ``{"transactions": [...], "complaints": [...], "language": ...}``."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise ApiError(
+            400,
+            f"The body is not valid JSON ({error.msg}).",
+            code="invalid_json",
+            details=[detail(None, None, "valid JSON", None, position=error.pos)],
+        ) from None
+    if not isinstance(payload, dict):
+        raise ApiError(422, "The body must be a JSON object with a 'transactions' list.")
+    unknown = sorted(set(payload) - {"transactions", "complaints", "language"})
+    if unknown:
+        raise ApiError(
+            422,
+            f"Unknown field(s): {', '.join(unknown)}.",
+            details=[detail(name, None, "unknown field") for name in unknown],
+        )
+    if "transactions" not in payload:
+        raise ApiError(
+            422, "'transactions' is required.", details=[detail("transactions", None, "required")]
+        )
+    transactions = payload["transactions"]
+    if isinstance(transactions, list):
+        if not transactions:
+            raise ApiError(
+                422,
+                "'transactions' is empty: send at least one.",
+                details=[detail("transactions", None, "at least one item")],
+            )
+        if len(transactions) > max_batch:
+            raise ApiError(
+                413,
+                f"{len(transactions):,} transactions in one request; the limit is {max_batch:,}. "
+                "Split the batch or upload a file to /v1/score/file.",
+                code="batch_too_large",
+                details=[
+                    detail("transactions", None, f"at most {max_batch} items", len(transactions))
+                ],
+            )
+    language = payload.get("language")
+    if language not in (None, "id", "en"):
+        raise ApiError(
+            422,
+            "'language' must be 'id' or 'en'.",
+            details=[detail("language", None, "one of id, en", str(language)[:20])],
+        )
+    complaints = payload.get("complaints")
+    return ScoreBatch(
+        transactions=_records_frame(transactions, "transactions"),
+        complaints=None if complaints is None else _records_frame(complaints, "complaints"),
+        language=language,
+    )
+
+
+def validate_batch(
+    batch: ScoreBatch, served: ServedModel, timezone: str
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Both tables through the data contract; a refusal becomes a 422 naming file/field/row."""
+    try:
+        transactions = validate_table(
+            "transactions",
+            batch.transactions,
+            "transactions",
+            known_services=served.known_services,
+            timezone=timezone,
+        )
+    except ContractError as error:
+        raise contract_error(error, "transactions") from None
+    complaints = None
+    if batch.complaints is not None and len(batch.complaints):
+        try:
+            complaints = validate_table(
+                "complaints", batch.complaints, "complaints", timezone=timezone
+            )
+        except ContractError as error:
+            raise contract_error(error, "complaints") from None
+    return transactions, complaints
+
+
+def score_frames(
+    served: ServedModel,
+    transactions: pd.DataFrame,
+    complaints: pd.DataFrame | None,
+    language: str | None,
+) -> pd.DataFrame:
+    """The model's score records for validated frames (one row per transaction, in order)."""
+    scores = served.bundle.score(transactions, complaints, language=language)
+    return scores.reset_index(drop=True)
+
+
+def score_batch(batch: ScoreBatch, served: ServedModel, timezone: str) -> pd.DataFrame:
+    transactions, complaints = validate_batch(batch, served, timezone)
+    return score_frames(served, transactions, complaints, batch.language)
+
+
+def batch_digest(transactions: pd.DataFrame) -> str | None:
+    """SHA-256 over the transaction ids: links an audit row to a batch without storing ids."""
+    if "transaction_id" not in transactions:
+        return None
+    ids = transactions["transaction_id"].astype("string").fillna("")
+    hashed = pd.util.hash_pandas_object(ids, index=False).to_numpy(np.uint64)
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
+def band_counts(scores: pd.DataFrame) -> dict[str, int]:
+    if "risk_band" not in scores:
+        return {}
+    return {str(k): int(v) for k, v in scores["risk_band"].value_counts().items()}
+
+
+# --- serialising ----------------------------------------------------------------------------
+
+
+def _plain(values: pd.Series) -> list[Any]:
+    """A column as JSON-ready Python values (missing -> None)."""
+    if values.dtype == object:
+        mask = values.isna().to_numpy() if len(values) else np.zeros(0, bool)
+        out = values.tolist()
+        if mask.any():
+            for i in np.flatnonzero(mask):
+                out[i] = None
+        return out
+    if pd.api.types.is_float_dtype(values.dtype):
+        return values.astype(object).where(values.notna(), None).tolist()
+    return values.astype(object).where(values.notna(), None).tolist()
+
+
+def _reasons(values: pd.Series) -> list[Any]:
+    return [[] if not isinstance(item, list) else item for item in values.tolist()]
+
+
+def score_columns(scores: pd.DataFrame) -> list[str]:
+    """Contract fields first, then any extra context columns the model adds."""
+    extra = [c for c in scores.columns if c not in SCORE_COLUMNS]
+    return [c for c in SCORE_COLUMNS if c in scores.columns] + extra
+
+
+def score_records(scores: pd.DataFrame) -> list[dict[str, Any]]:
+    """Score frame -> list of dicts, built column-wise."""
+    columns = score_columns(scores)
+    lists = [_reasons(scores[c]) if c == "reasons" else _plain(scores[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if value is pd.NA or value is pd.NaT:
+        return None
+    raise TypeError(type(value).__name__)
+
+
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def dumps(payload: Any) -> bytes:
+    return orjson.dumps(payload, default=_default, option=_OPTIONS)
+
+
+def scores_json(scores: pd.DataFrame, model_version: str) -> bytes:
+    return dumps({"model_version": model_version, "scores": score_records(scores)})
+
+
+def reason_codes(reasons: Any) -> str:
+    """The contract's CSV form of reasons: the codes joined by ';', strongest first."""
+    if not isinstance(reasons, list):
+        return ""
+    return ";".join(str(item.get("code", "")) for item in reasons if isinstance(item, dict))
+
+
+def scores_csv_chunks(scores: pd.DataFrame, chunk_rows: int = 5_000) -> Iterator[bytes]:
+    """The score frame as CSV (header first), ``chunk_rows`` rows per chunk."""
+    columns = score_columns(scores)
+    for start in range(0, max(len(scores), 1), chunk_rows):
+        part = scores.iloc[start : start + chunk_rows][columns].copy()
+        if "reasons" in part:
+            part["reasons"] = [reason_codes(r) for r in part["reasons"].tolist()]
+        buffer = io.StringIO()
+        part.to_csv(buffer, index=False, header=start == 0, lineterminator="\n")
+        yield buffer.getvalue().encode()
+
+
+def scores_json_chunks(
+    scores: pd.DataFrame, model_version: str, chunk_rows: int = 5_000
+) -> Iterator[bytes]:
+    """The JSON response in pieces: same document as ``scores_json``, streamed."""
+    yield b'{"model_version":' + dumps(model_version) + b',"scores":['
+    for start in range(0, len(scores), chunk_rows):
+        records = score_records(scores.iloc[start : start + chunk_rows])
+        body = dumps(records)[1:-1]
+        yield (b"," if start else b"") + body
+    yield b"]}"
+
+
+def file_violation(file: str, rule: str) -> ApiError:
+    """A 422 for an uploaded file that cannot be read at all."""
+    return contract_error(ContractError([Violation(file, None, rule)]), file)
