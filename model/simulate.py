@@ -653,6 +653,17 @@ def _assign_officers(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------
 
 
+def _or_none(values: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """``values`` as objects, with None where ``keep`` is False."""
+    result = np.asarray(values, dtype=object).copy()
+    result[~np.asarray(keep, dtype=bool)] = None
+    return result
+
+
+def _end_s(ctx: _Context) -> np.datetime64:
+    return np.datetime64(ctx.end.to_datetime64(), "s")
+
+
 def _service_column(tx: pd.DataFrame, ctx: _Context, column: str) -> np.ndarray:
     return tx["service_code"].map(ctx.services.set_index("service_code")[column]).to_numpy()
 
@@ -676,7 +687,7 @@ def _legal_fees(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     legal = np.where(variable, assessed, official)
     return tx.assign(
         fee_variable=variable,
-        assessed_fee_idr=pd.Series(assessed, dtype="Int64").where(variable).to_numpy(),
+        assessed_fee_idr=pd.Series(assessed, index=tx.index, dtype="Int64").where(variable),
         legal_fee=legal,
         big_fee=variable & (assessed >= ctx.config.big_fee_threshold_idr),
     )
@@ -706,7 +717,7 @@ def _plant_schemes(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     not_agent = tx["channel"].to_numpy() != "agent"
     free = (tx["legal_fee"].to_numpy() == 0) & ~tx["fee_variable"].to_numpy()
     online_discount = np.where(tx["channel"].to_numpy() == "online", 0.5, 1.0)
-    candidates = {
+    candidates: dict[str, tuple[float, np.ndarray, np.ndarray | float]] = {
         "surcharge_free": (config.surcharge_rate, free & not_agent, online_discount),
         "fee_markup": (config.markup_rate, ~free & not_agent, 1.0),
         "speed_money": (config.speed_money_rate, not_agent, 1.0),
@@ -836,7 +847,8 @@ def _completion_times(tx: pd.DataFrame, working_days: np.ndarray, ctx: _Context)
     overtime = rng.random(n) < np.where(tx["in_surge"].to_numpy(), 0.05, 0.01)
     seconds = np.where(overtime, rng.integers(OFFICE_CLOSE_S, 19 * 3600, n), seconds)
     same_day = done_day == submitted_day
-    quick = np.minimum(sub_seconds + rng.integers(15 * 60, 150 * 60, n), OFFICE_CLOSE_S)
+    started = np.maximum(sub_seconds, OFFICE_OPEN_S)  # online filings wait for opening
+    quick = np.minimum(started + rng.integers(15 * 60, 150 * 60, n), OFFICE_CLOSE_S)
     seconds = np.where(same_day, np.maximum(quick, sub_seconds + 600), seconds)
     done_day, seconds = _after_hours(tx, done_day, seconds, submitted_day, ctx)
     seconds = np.where(done_day == submitted_day, np.maximum(seconds, sub_seconds + 600), seconds)
@@ -868,7 +880,7 @@ def _after_hours(
 def _status(tx: pd.DataFrame, completed: np.ndarray, ctx: _Context) -> pd.DataFrame:
     """completed / rejected / pending; pending files have no completed_at at the window end."""
     rng, n = ctx.rng, len(tx)
-    end = np.datetime64(ctx.end.to_datetime64(), "s")
+    end = _end_s(ctx)
     rejected = rng.random(n) < ctx.config.rejection_rate
     decided = completed < end
     early_rejection = rejected & (rng.random(n) >= ctx.config.rejected_with_decision_date)
@@ -1001,7 +1013,8 @@ MONEY_TEXTS = {
         "berkas {svc} saya ditahan terus, katanya kalau mau cepat ada biaya {amt}. "
         "sogok dulu baru jalan",
         "{svc} sudah lewat {n} minggu belum selesai, ditanya malah disuruh siapin uang {amt}",
-        "Sudah bolak balik {k} kali ke {office}, berkas {svc} baru diproses setelah kasih {amt}",
+        "Sudah bolak balik {k} kali ke {office}, berkas {svc} baru diproses "
+        "setelah kasih uang {amt}",
     ),
     "calo_ring": (
         "Ada calo di {office} yang bisa bikin {svc} sehari jadi asal bayar {amt}. "
@@ -1139,13 +1152,9 @@ def _complaint_drafts(
             "amount": amount,
             "target_transaction_id": sub["transaction_id"].to_numpy(),
             "target_officer_id": target_officer,
-            "transaction_id": np.where(
-                rng.random(n) < p_tx, sub["transaction_id"].to_numpy(), None
-            ),
-            "officer_id": np.where(rng.random(n) < p_officer, target_officer, None),
-            "service_code": np.where(
-                rng.random(n) < p_service, sub["service_code"].to_numpy(), None
-            ),
+            "transaction_id": _or_none(sub["transaction_id"].to_numpy(), rng.random(n) < p_tx),
+            "officer_id": _or_none(target_officer, rng.random(n) < p_officer),
+            "service_code": _or_none(sub["service_code"].to_numpy(), rng.random(n) < p_service),
         }
     )
 
@@ -1282,7 +1291,7 @@ def _complaints(tx: pd.DataFrame, ctx: _Context) -> tuple[pd.DataFrame, pd.DataF
     roll = rng.random(len(drafts))
     category = np.where(money & (roll < 0.45), "Pungutan Liar", agency_category)
     category = np.where(~money & (roll < 0.2), "Sarana dan Prasarana", category)
-    category = np.where(roll > 0.85, None, category)
+    category = _or_none(category, roll <= 0.85)
     complaints = drafts[["received_at", "office_id"]].assign(text=texts)
     complaints.insert(0, "complaint_id", ids)
     for column in ("service_code", "officer_id", "transaction_id"):
@@ -1363,11 +1372,10 @@ def _outcomes(tx: pd.DataFrame, truth: pd.DataFrame, ctx: _Context) -> pd.DataFr
                          roll < config.outcome_false_confirm_rate)  # fmt: skip
     submitted = tx["submitted_at"].to_numpy()[rows].astype("datetime64[s]")
     decided = tx["decision_at"].to_numpy()[rows].astype("datetime64[s]")
-    base = np.maximum(submitted, np.minimum(decided, np.datetime64(ctx.end.to_datetime64(), "s")))
+    last = _end_s(ctx) - np.timedelta64(3600, "s")
+    base = np.maximum(submitted, np.minimum(decided, last))
     reviewed = base + (rng.uniform(3, 60, n_reviews) * 86400).astype("timedelta64[s]")
-    reviewed = np.maximum(submitted + np.timedelta64(3600, "s"),
-                          np.minimum(reviewed, np.datetime64(ctx.end.to_datetime64(), "s")
-                                     - np.timedelta64(3600, "s")))  # fmt: skip
+    reviewed = np.maximum(submitted + np.timedelta64(3600, "s"), np.minimum(reviewed, last))
     outcomes = pd.DataFrame(
         {
             "transaction_id": tx["transaction_id"].to_numpy()[rows],
@@ -1495,6 +1503,8 @@ def _assemble(
     transactions["submitted_at"] = transactions["submitted_at"].astype("datetime64[s]")
     transactions["completed_at"] = transactions["completed_at"].astype("datetime64[s]")
     transactions["agent_id"] = transactions["agent_id"].astype(object)
+    for column in ("assessed_fee_idr", "reported_fee_idr"):
+        transactions[column] = transactions[column].astype("Int64")
     agents = ctx.agents.assign(monthly_filings=ctx.agents["monthly_filings"].round(1))
     return World(
         services=services,
