@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
@@ -41,8 +42,9 @@ class _Pending:
 class Coalescer:
     """One worker task per event loop; at most ``max_rows_per_call`` rows per model call."""
 
-    def __init__(self, timezone: str, max_rows_per_call: int = 512) -> None:
+    def __init__(self, timezone: str, max_rows_per_call: int = 512, on_shared: Any = None) -> None:
         self.timezone = timezone
+        self.on_shared = on_shared  # called with the number of requests in a shared call
         self.max_rows_per_call = max_rows_per_call
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
@@ -89,6 +91,8 @@ class Coalescer:
                 results = [error] * len(group)
             self.calls += 1
             self.requests += len(group)
+            if len(group) > 1 and self.on_shared is not None:
+                self.on_shared(len(group))
             for item, result in zip(group, results, strict=True):
                 if item.future.done():
                     continue

@@ -23,7 +23,7 @@ from service.db.session import make_engine, make_sessionmaker
 from service.errors import install_handlers
 from service.metrics import Metrics
 from service.middleware import ServiceMiddleware
-from service.model_store import ModelStore, ServedModel
+from service.model_store import ModelStore, ServedModel, registry_resolver
 from service.settings import Settings, get_settings
 from service.state import ServiceState
 
@@ -47,7 +47,7 @@ def build_state(settings: Settings, models: ModelStore | None = None) -> Service
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     metrics = Metrics()
-    store = models or ModelStore(settings.model_ref)
+    store = models or ModelStore(settings.model_ref, resolver=registry_resolver(settings))
 
     def on_swap(_previous: ServedModel | None, served: ServedModel) -> None:
         metrics.set_model(served.version, served.sha256)
@@ -62,7 +62,7 @@ def build_state(settings: Settings, models: ModelStore | None = None) -> Service
         models=store,
         metrics=metrics,
         audit=AuditLog(sessions),
-        coalescer=Coalescer(settings.timezone),
+        coalescer=Coalescer(settings.timezone, on_shared=metrics.coalesced.inc),
     )
 
 

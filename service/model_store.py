@@ -44,10 +44,16 @@ class ServedModel:
         return dict(getattr(self.bundle, "metadata", {}) or {})
 
 
-def _default_resolver(ref: str | None) -> Path:
-    from model.registry import resolve_model
+def registry_resolver(settings: Any = None) -> Resolver:
+    """``model.registry.resolve_model`` bound to ``settings``: the champion alias when the
+    tracking store has one, else the newest verified bundle in ``settings.models_dir``."""
 
-    return Path(resolve_model(ref))
+    def resolve(ref: str | None) -> Path:
+        from model.registry import resolve_model
+
+        return Path(resolve_model(ref, settings))
+
+    return resolve
 
 
 def _default_loader(path: Path) -> Any:
@@ -91,7 +97,7 @@ class ModelStore:
         loader: Loader | None = None,
     ) -> None:
         self.ref = ref
-        self._resolver = resolver or _default_resolver
+        self._resolver = resolver or registry_resolver()
         self._loader = loader or _default_loader
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()

@@ -18,9 +18,11 @@ import orjson
 import pandas as pd
 
 from model.contract import ContractError, Violation, validate_table
+from model.predict import score_frame, to_csv_records
 from service.errors import ApiError, contract_error, detail
 from service.model_store import ServedModel
 
+CSV_FLOAT_FORMAT = "%.6f"  # as model.predict.write_scores
 SCORE_COLUMNS = (
     "transaction_id",
     "risk_score",
@@ -178,9 +180,26 @@ def score_frames(
     complaints: pd.DataFrame | None,
     language: str | None,
 ) -> pd.DataFrame:
-    """The model's score records for validated frames (one row per transaction, in order)."""
-    scores = served.bundle.score(transactions, complaints, language=language)
-    return scores.reset_index(drop=True)
+    """The model's score records for validated frames (one row per transaction, in order).
+
+    Same path as ``sidak score`` (``model.predict.score_frame``: whole offices per chunk,
+    their complaints with them), so the API and the CLI give identical scores.
+    """
+    if language is None:
+        return score_frame(served.bundle, transactions, complaints, progress=False)
+    bundle = _WithLanguage(served.bundle, language)
+    return score_frame(bundle, transactions, complaints, progress=False)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _WithLanguage:
+    """A bundle view whose ``score`` uses a fixed reason language."""
+
+    bundle: Any
+    language: str
+
+    def score(self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None) -> Any:
+        return self.bundle.score(transactions, complaints, language=self.language)
 
 
 def score_batch(batch: ScoreBatch, served: ServedModel, timezone: str) -> pd.DataFrame:
@@ -258,22 +277,12 @@ def scores_json(scores: pd.DataFrame, model_version: str) -> bytes:
     return dumps({"model_version": model_version, "scores": score_records(scores)})
 
 
-def reason_codes(reasons: Any) -> str:
-    """The contract's CSV form of reasons: the codes joined by ';', strongest first."""
-    if not isinstance(reasons, list):
-        return ""
-    return ";".join(str(item.get("code", "")) for item in reasons if isinstance(item, dict))
-
-
 def scores_csv_chunks(scores: pd.DataFrame, chunk_rows: int = 5_000) -> Iterator[bytes]:
-    """The score frame as CSV (header first), ``chunk_rows`` rows per chunk."""
-    columns = score_columns(scores)
+    """The score frame as the CLI's CSV (``model.predict.to_csv_records``), in chunks."""
     for start in range(0, max(len(scores), 1), chunk_rows):
-        part = scores.iloc[start : start + chunk_rows][columns].copy()
-        if "reasons" in part:
-            part["reasons"] = [reason_codes(r) for r in part["reasons"].tolist()]
+        part = to_csv_records(scores.iloc[start : start + chunk_rows])
         buffer = io.StringIO()
-        part.to_csv(buffer, index=False, header=start == 0, lineterminator="\n")
+        part.to_csv(buffer, index=False, header=start == 0, float_format=CSV_FLOAT_FORMAT)
         yield buffer.getvalue().encode()
 
 
