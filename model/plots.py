@@ -116,7 +116,7 @@ def precision_at_k_figure(
             )
     ax.set(xlabel="k (cases inspected, best first)", ylabel="precision@k", ylim=(0, 1.02))
     ax.set_title("Precision at the top of the queue")
-    ax.legend(loc="lower left")
+    ax.legend(loc="upper right")
     return figure
 
 

@@ -1,0 +1,181 @@
+"""Training end to end: registry, pyfunc, promotion, model resolution, scoring and CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from model.bundle import MODEL_FILE, load_bundle
+from model.cli import app
+from model.contract import load_data_dir
+from model.errors import ModelNotFoundError
+from model.predict import SCORE_COLUMNS, read_scores, score_frame
+from model.registry import CHAMPION, VERSION_TAG, client, list_models, promote, resolve_model
+from model.settings import Settings
+from model.train import labels_from_outcomes, train
+
+runner = CliRunner()
+
+REQUIRED_COLUMNS = {
+    "services": ["service_code", "service_name", "official_fee_idr", "sla_working_days"],
+    "transactions": ["transaction_id", "office_id", "service_code", "submitted_at", "fee_paid_idr"],
+}
+
+
+def test_train_registers_a_model_whose_pyfunc_scores_like_the_bundle(
+    small_world: Path, mlflow_settings: Settings
+) -> None:
+    import mlflow
+
+    result = train(small_world, settings=mlflow_settings)
+    assert result.registered_version == "1" and result.run_id
+    assert result.metrics["n_transactions"] > 1000  # truth found beside the data
+    assert 0.0 <= result.metrics["average_precision"] <= 1.0
+    metadata = json.loads((result.bundle_path / "metadata.json").read_text())
+    assert metadata["mlflow_run_id"] == result.run_id
+    assert metadata["registered_version"] == "1"
+    assert len(metadata["data_fingerprint"]) == 64
+
+    tracking = client(mlflow_settings)
+    version = tracking.get_model_version(mlflow_settings.registered_model_name, "1")
+    assert version.tags[VERSION_TAG] == result.model_version
+    run = tracking.get_run(result.run_id)
+    assert run.data.tags["data_fingerprint"] == metadata["data_fingerprint"]
+    assert "precision_at_100" in run.data.metrics
+    artifacts = {a.path for a in tracking.list_artifacts(result.run_id, "plots")}
+    assert "plots/pr_curve.png" in artifacts
+
+    # the pyfunc takes transactions as text (as a serving endpoint would get them)
+    pyfunc = mlflow.pyfunc.load_model(f"models:/{mlflow_settings.registered_model_name}/1")
+    sample = pd.read_csv(small_world / "transactions.csv", dtype=str).head(300)
+    predicted = pyfunc.predict(sample)
+    bundle = load_bundle(result.bundle_path)
+    expected = bundle.score(load_data_dir(small_world).transactions.head(300))
+    assert predicted["transaction_id"].tolist() == sample["transaction_id"].tolist()
+    np.testing.assert_allclose(predicted["risk_score"], expected["risk_score"], atol=1e-9)
+    assert (predicted["model_version"] == bundle.model_version).all()
+
+
+def test_promote_sets_champion_and_resolution_follows_it(
+    small_world: Path, mlflow_settings: Settings
+) -> None:
+    with pytest.raises(ModelNotFoundError):
+        resolve_model(None, mlflow_settings)
+    first = train(small_world, settings=mlflow_settings, truth_dir=None)
+    second = train(small_world, settings=mlflow_settings, register=False, track=False)
+    assert second.model_version > first.model_version
+    # no champion yet: the newest local bundle
+    assert resolve_model(None, mlflow_settings) == second.bundle_path
+    promote(first.registered_version or "", mlflow_settings)
+    assert resolve_model(None, mlflow_settings) == first.bundle_path
+    assert resolve_model(CHAMPION, mlflow_settings) == first.bundle_path
+    assert resolve_model("1", mlflow_settings) == first.bundle_path
+    assert resolve_model(second.model_version, mlflow_settings) == second.bundle_path
+    assert resolve_model(str(second.bundle_path / MODEL_FILE), mlflow_settings) == (
+        second.bundle_path
+    )
+    with pytest.raises(ModelNotFoundError):
+        resolve_model("7", mlflow_settings)
+    table = list_models(mlflow_settings)
+    assert table.loc[table["aliases"] == CHAMPION, "model_version"].tolist() == [
+        first.model_version
+    ]
+    # a champion whose local bundle is gone is fetched back from its MLflow run
+    shutil.rmtree(first.bundle_path)
+    assert resolve_model(None, mlflow_settings) == first.bundle_path
+    assert load_bundle(first.bundle_path).model_version == first.model_version
+
+
+def test_score_cli_writes_the_contract_columns_for_every_transaction(
+    small_world: Path, mlflow_settings: Settings, tmp_path: Path
+) -> None:
+    result = train(small_world, settings=mlflow_settings, register=False, track=False)
+    output = tmp_path / "scores.csv"
+    outcome = runner.invoke(
+        app, ["score", str(small_world), "--output", str(output), "--no-progress"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    written = pd.read_csv(output, dtype=str, keep_default_na=False)
+    assert written.columns.tolist() == SCORE_COLUMNS
+    transactions = pd.read_csv(small_world / "transactions.csv", dtype=str)
+    assert written["transaction_id"].tolist() == transactions["transaction_id"].tolist()
+    assert set(written["risk_band"]) <= {"low", "medium", "high"}
+    assert (written["model_version"] == result.model_version).all()
+    scores = read_scores(output)
+    assert scores["risk_score"].between(0, 1).all()
+    np.testing.assert_allclose(scores["risk_score"], result.scores["risk_score"], atol=1e-6)
+    flagged = written.loc[written["risk_band"] == "high", "reasons"]
+    assert flagged.str.len().gt(0).all()
+
+    report = tmp_path / "report"
+    outcome = runner.invoke(
+        app, ["evaluate", str(small_world), "--scores", str(output), "--output-dir", str(report)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "precision_at_100" in outcome.output
+    assert (report / "metrics.json").exists() and (report / "pr_curve.png").exists()
+
+
+def test_chunked_scoring_matches_one_batch(small_world: Path, mlflow_settings: Settings) -> None:
+    result = train(small_world, settings=mlflow_settings, register=False, track=False)
+    dataset = load_data_dir(small_world)
+    chunked = score_frame(
+        result.bundle, dataset.transactions, dataset.complaints, chunk_rows=100, progress=False
+    )
+    pd.testing.assert_frame_equal(chunked, result.scores)
+
+
+def test_train_on_only_the_required_tables_and_columns(
+    small_world: Path, mlflow_settings: Settings, tmp_path: Path
+) -> None:
+    minimal = tmp_path / "minimal"
+    minimal.mkdir()
+    for table, columns in REQUIRED_COLUMNS.items():
+        frame = pd.read_csv(small_world / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[columns].to_csv(minimal / f"{table}.csv", index=False)
+    outcome = runner.invoke(app, ["train", str(minimal)])
+    assert outcome.exit_code == 0, outcome.output
+    assert "registered  version 1" in outcome.output
+    output = tmp_path / "scores.csv"
+    outcome = runner.invoke(
+        app, ["score", str(minimal), "--model", "1", "-o", str(output), "--no-progress"]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert len(pd.read_csv(output)) == len(pd.read_csv(minimal / "transactions.csv"))
+    outcome = runner.invoke(app, ["models"])
+    assert outcome.exit_code == 0 and "20" in outcome.output
+
+
+def test_bad_data_is_a_plain_user_error(
+    small_world: Path, mlflow_settings: Settings, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    shutil.copy(small_world / "services.csv", broken / "services.csv")
+    frame = pd.read_csv(small_world / "transactions.csv", dtype=str, keep_default_na=False)
+    frame.loc[3, "fee_paid_idr"] = "-5"
+    frame.to_csv(broken / "transactions.csv", index=False)
+    outcome = runner.invoke(app, ["train", str(broken)])
+    assert outcome.exit_code == 2
+    assert "fee_paid_idr" in outcome.output and "Traceback" not in outcome.output
+    outcome = runner.invoke(app, ["promote", "3"])
+    assert outcome.exit_code == 2
+
+
+def test_labels_from_outcomes_align_by_transaction_id() -> None:
+    transactions = pd.DataFrame({"transaction_id": ["a", "b", "c", "d"]}, index=[10, 11, 12, 13])
+    outcomes = pd.DataFrame(
+        {"transaction_id": ["c", "a", "zz"], "outcome": ["confirmed", "dismissed", "confirmed"]}
+    )
+    y = labels_from_outcomes(transactions, outcomes)
+    assert y is not None
+    assert y.index.tolist() == [10, 11, 12, 13]
+    assert y.tolist()[0] == 0.0 and y.tolist()[2] == 1.0
+    assert y.isna().tolist() == [False, True, False, True]
+    assert labels_from_outcomes(transactions, None) is None
