@@ -205,9 +205,9 @@ class SimulationConfig:
     outage_complaints_per_week: float = 4.0
     local_closure_days_per_year: int = 2
     # -- supervisors' reviews (outcomes.csv)
-    outcome_weight_irregular: float = 20.0
-    outcome_weight_lookalike: float = 4.0
-    outcome_weight_other: float = 0.2
+    # Reviews are drawn by what a supervisor can see (red flags), never by the truth.
+    outcome_weight_per_signal: float = 10.0
+    outcome_weight_other: float = 0.1
     outcome_miss_rate: float = 0.08
     outcome_false_confirm_rate: float = 0.01
 
@@ -1214,7 +1214,6 @@ def _delay_complaints(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
 def _background_complaints(tx: pd.DataFrame, ctx: _Context) -> list[pd.DataFrame]:
     """Queues, rudeness, websites, blanks, facilities; more during outages."""
     rng, config, parts = ctx.rng, ctx.config, []
-    span = (ctx.end - ctx.start).total_seconds()
     office_values = tx["office_id"].to_numpy()
     for office in ctx.offices.itertuples(index=False):
         pool = np.flatnonzero(office_values == office.office_id)
@@ -1222,12 +1221,12 @@ def _background_complaints(tx: pd.DataFrame, ctx: _Context) -> list[pd.DataFrame
             continue
         count = int(rng.poisson(config.background_complaints_per_office_month * config.months))
         rows = rng.choice(pool, size=count)
-        received = np.datetime64(ctx.start.to_datetime64(), "s") + (
-            rng.uniform(0, span, count).astype("timedelta64[s]")
-        )
+        # Complaints arrive while people use the service: a few days after a visit.
+        submitted = tx["submitted_at"].to_numpy()[rows].astype("datetime64[s]")
+        received = submitted + (rng.uniform(0.05, 5, count) * 86400).astype("timedelta64[s]")
         groups = np.where(rng.random(count) < 0.25, office.agency, "common")
         parts.append(_complaint_drafts(tx, rows, received, "background", groups,
-                                       (0.0, 0.03, 0.3), ctx))  # fmt: skip
+                                       (0.03, 0.03, 0.3), ctx))  # fmt: skip
         if pd.notna(office.outage_start):
             parts.append(_outage_complaints(tx, pool, office, ctx))
     return parts
@@ -1353,19 +1352,41 @@ def _truth_transactions(
     )
 
 
-def _outcomes(tx: pd.DataFrame, truth: pd.DataFrame, ctx: _Context) -> pd.DataFrame | None:
+def _visible_red_flags(tx: pd.DataFrame, complaints: pd.DataFrame, ctx: _Context) -> np.ndarray:
+    """How suspicious an application looks to a supervisor (observable signals only)."""
+    sla = _service_column(tx, ctx, "sla_working_days").astype(float)
+    fee_paid, legal = tx["fee_paid_idr"].to_numpy(), tx["legal_fee"].to_numpy()
+    reported = tx["reported_fee_idr"].fillna(0).to_numpy(dtype=np.int64)
+    done = tx["completed_at"]
+    money = complaints[complaints["text"].str.contains(r"uang|duit|bayar|calo|pelicin", case=False)]
+    working_days = tx["working_days"].to_numpy()
+    flags = [
+        (fee_paid > legal) * 2.0,
+        (reported > fee_paid) * 2.0,
+        (working_days > sla) * 0.5,
+        (working_days > 2 * sla + 3) * 1.0,
+        ((done.dt.hour >= 19) | (done.dt.dayofweek >= 5)).fillna(False).to_numpy(bool) * 1.0,
+        tx["transaction_id"].isin(set(money["transaction_id"].dropna())).to_numpy() * 3.0,
+        tx["officer_id"].isin(set(money["officer_id"].dropna())).to_numpy() * 0.5,
+        (tx["payment_method"].to_numpy() == "cash") * 0.5,
+        (tx["channel"].to_numpy() == "agent") * 0.5,
+        (tx["visits"].to_numpy() >= 3) * 0.5,
+    ]
+    return np.sum([np.asarray(flag, dtype=float) for flag in flags], axis=0)
+
+
+def _outcomes(
+    tx: pd.DataFrame, truth: pd.DataFrame, complaints: pd.DataFrame, ctx: _Context
+) -> pd.DataFrame | None:
     """Supervisors' verdicts on a sample drawn mostly from suspicious-looking applications."""
     config, rng = ctx.config, ctx.rng
     n_reviews = min(config.n_outcomes, len(tx))
     if n_reviews <= 0:
         return None
     irregular = truth["is_irregular"].to_numpy() == 1
-    weight = np.where(
-        irregular,
-        config.outcome_weight_irregular,
-        np.where(truth["lookalike"].to_numpy() != "", config.outcome_weight_lookalike,
-                 config.outcome_weight_other),
-    )  # fmt: skip
+    signals = _visible_red_flags(tx, complaints, ctx)
+    # Squared: cases with several red flags together are the ones that get inspected.
+    weight = config.outcome_weight_other + config.outcome_weight_per_signal * signals**2
     rows = np.sort(rng.choice(len(tx), size=n_reviews, replace=False, p=weight / weight.sum()))
     roll = rng.random(n_reviews)
     confirmed = np.where(irregular[rows], roll >= config.outcome_miss_rate,
@@ -1480,7 +1501,7 @@ def simulate_world(config: SimulationConfig, progress: bool = False) -> World:
         bar.update()
         bar.set_postfix_str("truth and outcomes")
         truth = _truth_transactions(tx, complaints, complaint_truth, ctx)
-        outcomes = _outcomes(tx, truth, ctx)
+        outcomes = _outcomes(tx, truth, complaints, ctx)
         bar.update()
     world = _assemble(tx, catalogue, closures, complaints, complaint_truth, truth, outcomes, ctx)
     _log_summary(world)
@@ -1523,11 +1544,15 @@ def _assemble(
 
 def _log_summary(world: World) -> None:
     truth = world.truth_transactions
+    share = float(truth["is_irregular"].mean()) if len(truth) else 0.0
     logger.info(
-        "simulated world",
+        "simulated world: %d transactions (%.1f%% irregular), %d complaints",
+        len(truth),
+        100 * share,
+        len(world.complaints),
         extra={
             "transactions": len(truth),
-            "irregular_share": round(float(truth["is_irregular"].mean()), 4) if len(truth) else 0.0,
+            "irregular_share": round(share, 4),
             "schemes": truth["scheme"][truth["scheme"] != ""].value_counts().to_dict(),
             "lookalikes": truth["lookalike"][truth["lookalike"] != ""].value_counts().to_dict(),
             "complaints": len(world.complaints),
@@ -1568,7 +1593,10 @@ def write_world(world: World, out_dir: Path, fmt: str = "csv") -> dict[str, Path
         written[name] = path
     written.update(_write_truth(world, out_dir / "truth"))
     logger.info(
-        "wrote world", extra={"out_dir": str(out_dir), "format": fmt, "files": len(written)}
+        "wrote world to %s (%s)",
+        out_dir,
+        fmt,
+        extra={"out_dir": str(out_dir), "format": fmt, "files": len(written)},
     )
     return written
 
