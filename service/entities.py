@@ -36,20 +36,23 @@ def rank_entities_json(
     if lower is not None and upper is not None and upper <= lower:
         raise ApiError(422, "'end' must be after 'start'.")
     transactions, complaints = validate_batch(batch, served, timezone)
-    model = getattr(served.bundle, "model", served.bundle)
-    ranked = model.rank_entities(transactions, complaints, level=level, start=lower, end=upper)
-    ranked = ranked.head(limit).reset_index(drop=True)
-    columns = [str(c) for c in ranked.columns]
-    lists = [_plain(_jsonable(ranked[c])) for c in ranked.columns]
-    entities: list[dict[str, Any]] = [
-        dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)
-    ]
-    in_period = transactions["submitted_at"]
+    submitted = transactions["submitted_at"]
     mask = pd.Series(True, index=transactions.index)
     if lower is not None:
-        mask &= in_period >= lower
+        mask &= submitted >= lower
     if upper is not None:
-        mask &= in_period < upper
+        mask &= submitted < upper
+    # The period is cut here (same rule as rank_entities: start <= submitted_at < end) and
+    # the index reset, so the model always sees a plain 0..n-1 frame.
+    period = transactions[mask.to_numpy()].reset_index(drop=True)
+    entities: list[dict[str, Any]] = []
+    if len(period):
+        model = getattr(served.bundle, "model", served.bundle)
+        ranked = model.rank_entities(period, complaints, level=level)
+        ranked = ranked.head(limit).reset_index(drop=True)
+        columns = [str(c) for c in ranked.columns]
+        lists = [_plain(_jsonable(ranked[c])) for c in ranked.columns]
+        entities = [dict(zip(columns, row, strict=True)) for row in zip(*lists, strict=True)]
     return dumps(
         {
             "model_version": served.version,

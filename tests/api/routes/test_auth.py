@@ -1,0 +1,112 @@
+"""Keys and roles: 401 without a valid key, 403 for a role too low, open health probes."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from service.db.session import make_engine, make_sessionmaker
+from service.main import create_app
+from service.security import Role, create_key, revoke_key, verify_token
+from service.settings import Settings
+from tests.api.conftest import to_records
+
+
+def test_probes_need_no_key(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "alive"}
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/v1/score"),
+        ("post", "/v1/score/file"),
+        ("get", "/v1/model"),
+        ("post", "/v1/model/reload"),
+        ("post", "/v1/entities/officers"),
+        ("get", "/metrics"),
+    ],
+)
+def test_every_route_needs_a_key(client: TestClient, method: str, path: str) -> None:
+    missing = getattr(client, method)(path)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == "Bearer"
+    assert missing.json()["error"]["code"] == "unauthorized"
+    wrong = getattr(client, method)(path, headers={"Authorization": "Bearer sidak_abc_def"})
+    assert wrong.status_code == 401
+    junk = getattr(client, method)(path, headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert junk.status_code == 401
+
+
+def test_tampered_secret_is_refused(client: TestClient, headers: dict) -> None:
+    token = headers["admin"]["Authorization"]
+    tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.get("/v1/model", headers={"Authorization": tampered}).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "allowed"),
+    [
+        ("scorer", "get", "/v1/model", True),
+        ("scorer", "post", "/v1/entities/officers", False),
+        ("scorer", "post", "/v1/model/reload", False),
+        ("scorer", "get", "/metrics", False),
+        ("supervisor", "post", "/v1/entities/offices", True),
+        ("supervisor", "post", "/v1/model/reload", False),
+        ("admin", "post", "/v1/model/reload", True),
+        ("admin", "get", "/metrics", True),
+    ],
+)
+def test_role_matrix(
+    client: TestClient,
+    headers: dict,
+    transactions: pd.DataFrame,
+    role: str,
+    method: str,
+    path: str,
+    allowed: bool,
+) -> None:
+    kwargs = {}
+    if method == "post" and "reload" not in path:
+        kwargs = {"json": {"transactions": to_records(transactions.head(20))}}
+    response = getattr(client, method)(path, headers=headers[role], **kwargs)
+    if allowed:
+        assert response.status_code == 200, response.text
+    else:
+        assert response.status_code == 403
+        assert response.json()["error"]["code"] == "forbidden"
+
+
+def test_revoked_key_stops_working(client: TestClient, settings: Settings) -> None:
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    with sessions() as session:
+        row, token = create_key(session, Role.scorer, "temp")
+    auth = {"Authorization": f"Bearer {token}"}
+    assert client.get("/v1/model", headers=auth).status_code == 200
+    with sessions() as session:
+        revoke_key(session, row.id)
+        assert verify_token(session, token) is None
+    assert client.get("/v1/model", headers=auth).status_code == 401
+    engine.dispose()
+
+
+def test_keys_are_stored_hashed(settings: Settings, headers: dict) -> None:
+    engine = make_engine(settings.database_url)
+    with engine.connect() as connection:
+        rows = connection.exec_driver_sql("SELECT prefix, secret_sha256 FROM api_keys").fetchall()
+    engine.dispose()
+    secrets = [h["Authorization"].split("_", 2)[2] for h in headers.values()]
+    stored = " ".join(f"{p} {s}" for p, s in rows)
+    assert all(secret not in stored for secret in secrets)
+    assert all(len(s) == 64 for _, s in rows)
+
+
+def test_metrics_can_be_public(settings: Settings, headers: dict) -> None:
+    public = settings.model_copy(update={"metrics_public": True})
+    with TestClient(create_app(public)) as client:
+        response = client.get("/metrics")
+    assert response.status_code == 200
+    assert "sidak_model_loaded 1.0" in response.text
