@@ -175,7 +175,7 @@ class SimulationConfig:
     biro_jasa_per_office: int = 2
     biro_fee_reported_share: float = 0.3  # biro clients who report the agency's own fee
     calo_rings_per_office: int = 1
-    calo_filings_per_month: int = 6
+    calo_share: float = 0.006  # share of an office's volume filed by each calo
     calo_inside_share: float = 0.85  # share of a calo's filings that reach the inside officer
     # -- extortion (officer level)
     extorter_share: float = 0.12
@@ -358,13 +358,20 @@ def _build_offices(ctx: _Context) -> pd.DataFrame:
     n = config.offices
     agencies = [config.agency_cycle[i % len(config.agency_cycle)] for i in range(n)]
     regions = [REGIONS[i % len(REGIONS)] for i in range(n)]
-    office_ids = [f"{agency}-{code}" for agency, (code, _) in zip(agencies, regions, strict=True)]
-    office_ids = _dedupe(office_ids)
+    office_ids = _dedupe(
+        [f"{agency}-{code}" for agency, (code, _) in zip(agencies, regions, strict=True)]
+    )
+    # Short unique code for transaction and agent ids: DUK3171, or DUK3171B for a second unit.
+    short_codes = [
+        AGENCY_SHORT[agency] + office_id.split("-", 1)[1].replace("-", "")
+        for agency, office_id in zip(agencies, office_ids, strict=True)
+    ]
     size = rng.lognormal(0.0, config.office_size_sigma, n) * [AGENCY_VOLUME[a] for a in agencies]
     size = size / size.mean()
     offices = pd.DataFrame(
         {
             "office_id": office_ids,
+            "short_code": short_codes,
             "agency": agencies,
             "region_code": [code for code, _ in regions],
             "region_name": [name for _, name in regions],
@@ -379,7 +386,7 @@ def _dedupe(ids: list[str]) -> list[str]:
     result = []
     for value in ids:
         seen[value] = seen.get(value, 0) + 1
-        result.append(value if seen[value] == 1 else f"{value}-{seen[value]}")
+        result.append(value if seen[value] == 1 else f"{value}-{chr(ord('A') + seen[value] - 1)}")
     return result
 
 
@@ -491,11 +498,11 @@ def _build_agents(ctx: _Context) -> pd.DataFrame:
         biro_volume = (
             office.monthly_volume * config.agent_share / max(1, config.biro_jasa_per_office)
         )
-        size = office.monthly_volume / config.transactions_per_office_month
         for k, kind in enumerate(kinds, start=1):
             linked = extorters[int(rng.integers(len(extorters)))] if kind == "calo" else None
-            monthly = biro_volume if kind == "biro_jasa" else config.calo_filings_per_month * size
-            agent_id = f"AGT-{office.region_code}-{AGENCY_SHORT[office.agency]}{k:02d}"
+            calo_volume = office.monthly_volume * config.calo_share
+            monthly = biro_volume if kind == "biro_jasa" else calo_volume
+            agent_id = f"AGT-{office.short_code}-{k:02d}"
             rows.append({"agent_id": agent_id, "office_id": office.office_id, "kind": kind,
                          "linked_officer_id": linked, "monthly_filings": monthly})  # fmt: skip
     columns = ["agent_id", "office_id", "kind", "linked_officer_id", "monthly_filings"]
@@ -958,9 +965,7 @@ def _identifiers(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """Transaction ids per office in submission order; pseudonymous applicant ids."""
     rng, n = ctx.rng, len(tx)
     offices = ctx.offices.set_index("office_id")
-    prefix = tx["office_id"].map(
-        "TX-" + offices["agency"].map(AGENCY_SHORT) + offices["region_code"] + "-"
-    )
+    prefix = tx["office_id"].map("TX-" + offices["short_code"] + "-")
     sequence = tx.groupby("office_id", sort=False).cumcount() + 1
     transaction_id = prefix + sequence.astype(str).str.zfill(6)
     pool = max(1, int(n * (1 - ctx.config.repeat_applicant_share)))

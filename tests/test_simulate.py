@@ -217,13 +217,16 @@ def test_speed_money_and_delays_spread_processing_time(joined: pd.DataFrame) -> 
 
 def test_calo_rings_route_to_one_fast_insider(world: World, joined: pd.DataFrame) -> None:
     agents = world.truth_agents
-    for calo in agents[agents["kind"] == "calo"].itertuples():
-        files = joined[joined["agent_id"] == calo.agent_id]
-        assert len(files) > 5 and (files["scheme"] == "calo_ring").all()
-        assert (files["officer_id"] == calo.linked_officer_id).mean() > 0.6
+    calos = agents[agents["kind"] == "calo"].set_index("agent_id")["linked_officer_id"]
+    files = joined[joined["agent_id"].isin(calos.index)]
+    assert len(files) > 10 and (files["scheme"] == "calo_ring").all()
+    assert (joined.loc[joined["scheme"] == "calo_ring", "agent_id"].isin(calos.index)).all()
+    inside = files["officer_id"] == files["agent_id"].map(calos)
+    assert inside.mean() > 0.7
+    assert (files.loc[inside, "working_days"] <= files.loc[inside, "sla"]).mean() > 0.9
     for biro in agents[agents["kind"] == "biro_jasa"].itertuples():
-        files = joined[joined["agent_id"] == biro.agent_id]
-        assert (files["scheme"] == "").all() and files["officer_id"].nunique() >= 2
+        filed = joined[joined["agent_id"] == biro.agent_id]
+        assert (filed["scheme"] == "").all() and filed["officer_id"].nunique() >= 2
 
 
 def test_lookalikes_look_the_part(joined: pd.DataFrame) -> None:
