@@ -10,6 +10,20 @@ Everything is vectorised with one seeded ``numpy`` Generator, so a seed gives th
 Processing times are drawn in *working days* and turned into dates with
 ``model.calendar.WorkingCalendar``, so a Lebaran break in the middle of an application
 lengthens it in calendar days but not in working days.
+
+Planted schemes (``SCHEMES``; officer level, one per affected application):
+``surcharge_free`` (round sums for free civil-registry documents, cash, often off-receipt),
+``fee_markup`` (above a fixed or assessed fee), ``speed_money`` (far faster than peers,
+sometimes at night or on a weekend, money mostly off-receipt), ``calo_ring`` (a calo whose
+filings go mostly to one inside officer and come back fast) and ``delay_until_paid`` (held
+far past the standard, many visits, complaints naming money). Benign look-alikes
+(``LOOKALIKES``) are marked on benign applications only, the first that applies.
+
+Truth files (``OUT_DIR/truth/``): ``transactions.csv`` (transaction_id, is_irregular,
+scheme, lookalike), ``officers.csv`` (officer_id, office_id, is_extorter, profile, schemes
+joined by ``;``, speed_factor, n_transactions), ``agents.csv`` (agent_id, office_id, kind,
+linked_officer_id, monthly_filings), ``complaints.csv`` (complaint_id, kind, scheme,
+target_officer_id, target_transaction_id), ``offices.csv`` and ``config.json``.
 """
 
 from __future__ import annotations
@@ -652,7 +666,10 @@ def _assign_officers(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     linked = tx["agent_id"].map(ctx.agents.set_index("agent_id")["linked_officer_id"])
     inside = linked.notna().to_numpy() & (rng.random(len(tx)) < ctx.config.calo_inside_share)
     officer_ids[inside] = linked.to_numpy()[inside]
-    return tx.assign(officer_id=officer_ids)
+    # Positions into the service and officer tables, for fast per-application lookups.
+    service_index = pd.Index(ctx.services["service_code"]).get_indexer(tx["service_code"])
+    officer_index = pd.Index(ctx.officers["officer_id"]).get_indexer(officer_ids)
+    return tx.assign(officer_id=officer_ids, svc_idx=service_index, officer_idx=officer_index)
 
 
 # ---------------------------------------------------------------------------------------
@@ -672,11 +689,11 @@ def _end_s(ctx: _Context) -> np.datetime64:
 
 
 def _service_column(tx: pd.DataFrame, ctx: _Context, column: str) -> np.ndarray:
-    return tx["service_code"].map(ctx.services.set_index("service_code")[column]).to_numpy()
+    return ctx.services[column].to_numpy()[tx["svc_idx"].to_numpy()]
 
 
 def _officer_column(tx: pd.DataFrame, ctx: _Context, column: str) -> np.ndarray:
-    return tx["officer_id"].map(ctx.officers.set_index("officer_id")[column]).to_numpy()
+    return ctx.officers[column].to_numpy()[tx["officer_idx"].to_numpy()]
 
 
 def _legal_fees(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
@@ -720,7 +737,8 @@ def _plant_schemes(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """At most one scheme per application, drawn from its officer's schemes and intensity."""
     config, n = ctx.config, len(tx)
     intensity = _officer_column(tx, ctx, "intensity").astype(float)
-    schemes = _officer_column(tx, ctx, "schemes")
+    officer_schemes = ctx.officers["schemes"].tolist()
+    officer_index = tx["officer_idx"].to_numpy()
     not_agent = tx["channel"].to_numpy() != "agent"
     free = (tx["legal_fee"].to_numpy() == 0) & ~tx["fee_variable"].to_numpy()
     online_discount = np.where(tx["channel"].to_numpy() == "online", 0.5, 1.0)
@@ -734,7 +752,7 @@ def _plant_schemes(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     lower = np.zeros(n)
     scheme = np.full(n, "", dtype=object)
     for name, (rate, eligible, discount) in candidates.items():
-        runs = np.fromiter((name in s for s in schemes), bool, count=n)
+        runs = np.array([name in s for s in officer_schemes], dtype=bool)[officer_index]
         upper = lower + rate * intensity * discount * (eligible & runs)
         scheme[(u >= lower) & (u < upper) & (scheme == "")] = name
         lower = upper
