@@ -105,6 +105,8 @@ def error_body(error: ApiError, request_id: str | None) -> bytes:
 def error_response(error: ApiError, request: Request) -> Response:
     request_id = request.scope.get("sidak.request_id")
     headers = dict(error.headers or {})
+    if request_id:
+        headers["X-Request-ID"] = request_id  # also on 500s sent outside the middleware
     return Response(
         error_body(error, request_id),
         status_code=error.status_code,

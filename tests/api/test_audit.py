@@ -57,7 +57,7 @@ def check_rows(rows: list[dict], transactions: pd.DataFrame) -> None:
     assert rows[3]["outcome"] == "forbidden"
     assert rows[4]["key_id"] is None and rows[4]["outcome"] == "unauthorized"
     dump = repr(rows)
-    for raw in transactions["transaction_id"].head(7).tolist() + ["OFF-1-0", "OFF-2-1"]:
+    for raw in [*transactions["transaction_id"].head(7).tolist(), "OFF-1-0", "OFF-2-1"]:
         assert raw not in dump
 
 
