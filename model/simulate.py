@@ -181,6 +181,7 @@ class SimulationConfig:
     rejection_rate: float = 0.03
     rejected_with_decision_date: float = 0.6
     cash_share_paid_services: float = 0.1
+    scheme_cash_share: float = 0.4  # cash share of the fee when the officer runs a scheme
     survey_response_rate: float = 0.2
     victim_response_factor: float = 0.8
     repeat_applicant_share: float = 0.15
@@ -926,14 +927,14 @@ def _status(tx: pd.DataFrame, completed: np.ndarray, ctx: _Context) -> pd.DataFr
 
 def _payments(tx: pd.DataFrame, ctx: _Context) -> pd.DataFrame:
     """Recorded payment: the legal fee plus any on-receipt extra; cash mostly with extras."""
-    rng, n = ctx.rng, len(tx)
+    rng, config, n = ctx.rng, ctx.config, len(tx)
     fee_paid = tx["legal_fee"].to_numpy() + tx["receipt_extra"].to_numpy()
-    cash = ctx.config.cash_share_paid_services
-    normal = rng.choice(
-        ["transfer", "qris", "other", "cash"], size=n, p=[0.55 * (1 - cash) / 0.97,
-                                                         0.38 * (1 - cash) / 0.97,
-                                                         0.04 * (1 - cash) / 0.97, cash],
-    )  # fmt: skip
+    non_cash = rng.choice(["transfer", "qris", "other"], size=n, p=[0.55, 0.4, 0.05])
+    # Whoever deals off the books also tends to take the official fee in cash.
+    p_cash = np.where(
+        tx["scheme"].to_numpy() != "", config.scheme_cash_share, config.cash_share_paid_services
+    )
+    normal = np.where(rng.random(n) < p_cash, "cash", non_cash)
     with_extra = rng.choice(["cash", "other", "transfer"], size=n, p=[0.85, 0.1, 0.05])
     method = np.where(tx["extra_on_receipt"].to_numpy(), with_extra, normal)
     method = np.where(fee_paid == 0, "none", method)
