@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -17,7 +18,7 @@ class ExplodingBundle:
     """A bundle whose scoring fails with a message quoting an identifier."""
 
     model_version = "broken"
-    metadata: dict = {}
+    metadata: ClassVar[dict] = {}
 
     def score(self, transactions: pd.DataFrame, complaints=None, language=None) -> pd.DataFrame:
         raise RuntimeError(f"boom at {transactions['transaction_id'].iloc[0]}")
