@@ -53,7 +53,10 @@ class WorkingCalendar:
     def closed_days(self) -> np.ndarray:
         national = national_holidays(range(self.first_year, self.last_year + 1))
         days = np.concatenate(
-            [national.values.astype("datetime64[D]"), np.array(self.extra_closures, "datetime64[D]")]
+            [
+                national.values.astype("datetime64[D]"),
+                np.array(self.extra_closures, "datetime64[D]"),
+            ]
         )
         return np.unique(days)
 
@@ -61,14 +64,20 @@ class WorkingCalendar:
     def _busdaycal(self) -> np.busdaycalendar:
         return np.busdaycalendar(weekmask=WEEKMASK, holidays=self.closed_days)
 
-    def working_days_between(self, start: pd.Series, end: pd.Series) -> pd.Series:
+    def working_days_between(
+        self, start: pd.Series, end: pd.Series, fractional: bool = False
+    ) -> pd.Series:
         """Working days elapsed from ``start`` to ``end`` (float, NaN where either is missing).
 
         Counts the working days after the start date up to and including the end date, so a
-        file finished the day it arrived took 0 days and Friday -> Monday takes 1.
+        file finished the day it arrived took 0 days and Friday -> Monday takes 1. With
+        ``fractional`` the clock time is added (finished two hours after arrival: 0.08;
+        next morning: about 1), never below 0.
         """
-        start_days = pd.to_datetime(start).to_numpy(dtype="datetime64[D]")
-        end_days = pd.to_datetime(end).to_numpy(dtype="datetime64[D]")
+        start_moments = pd.to_datetime(start)
+        end_moments = pd.to_datetime(end)
+        start_days = start_moments.to_numpy(dtype="datetime64[D]")
+        end_days = end_moments.to_numpy(dtype="datetime64[D]")
         valid = ~(np.isnat(start_days) | np.isnat(end_days))
         result = np.full(len(start_days), np.nan)
         if valid.any():
@@ -76,6 +85,11 @@ class WorkingCalendar:
                 start_days[valid] + 1, end_days[valid] + 1, busdaycal=self._busdaycal
             )
             result[valid] = counts
+        if fractional:
+            start_clock = start_moments - start_moments.dt.normalize()
+            end_clock = end_moments - end_moments.dt.normalize()
+            shift = (end_clock - start_clock).dt.total_seconds().to_numpy() / 86_400.0
+            result = np.maximum(result + shift, 0.0)
         return pd.Series(result, index=start.index, name="processing_working_days")
 
     def is_working_day(self, moments: pd.Series) -> pd.Series:
@@ -100,6 +114,8 @@ class WorkingCalendar:
         """The date ``working_days`` working days after each start date (datetime64[D])."""
         start_days = pd.to_datetime(start).to_numpy(dtype="datetime64[D]")
         return np.busday_offset(
-            start_days, np.asarray(working_days, dtype=np.int64), roll="forward",
+            start_days,
+            np.asarray(working_days, dtype=np.int64),
+            roll="forward",
             busdaycal=self._busdaycal,
         )

@@ -87,9 +87,15 @@ class RedFlagRules(BaseEstimator):
         p["FEE_ABOVE_TARIFF"] = (
             (1 - free) * excess * (self.fee_weight * (0.55 + 0.35 * size) + bump)
         )
-        gap = _clip01(F["reported_gap_idr"] / 50_000)
+        # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
+        gap = _clip01((F["reported_gap_idr"].to_numpy(dtype=float) - 10_000) / 40_000)
+        # Through an intermediary, the applicant also paid the agency's own (legal) fee.
+        via_agent = F["channel"].eq("agent").fillna(False).to_numpy(dtype=bool)
         p["REPORTED_ABOVE_RECEIPT"] = (
-            F["reported_gap_flag"].to_numpy() * self.fee_weight * (0.7 + 0.2 * gap)
+            F["reported_gap_flag"].to_numpy()
+            * self.fee_weight
+            * (0.25 + 0.6 * gap)
+            * np.where(via_agent, 0.35, 1.0)
         )
 
     def _time_points(self, F: pd.DataFrame, p: pd.DataFrame) -> None:
@@ -113,8 +119,11 @@ class RedFlagRules(BaseEstimator):
             + 3.0 * F["officer_slow_excess"]
             + 0.3 * F["officer_money_complaints"].clip(upper=3.0)
         ).to_numpy(dtype=float)
-        # The officer's record amplifies a file's own signals; it does not accuse clean files.
-        p["OFFICER_PATTERN"] = self.officer_weight * _clip01(officer) * _clip01(own / 1.0)
+        # The officer's record mostly amplifies a file's own signals; on a clean file it only
+        # lifts it above files of officers without such a record.
+        p["OFFICER_PATTERN"] = (
+            self.officer_weight * _clip01(officer) * (0.25 + 0.75 * _clip01(own / 1.0))
+        )
         lift = F["agent_pair_lift"].to_numpy(dtype=float)
         tied = _clip01((lift - 2.0) / 4.0) * (F["agent_pair_share"].to_numpy(dtype=float) >= 0.4)
         fast = _clip01(F["speed_z"] / 2.0) + _clip01(-F["agent_median_z"] / 2.0)
@@ -245,12 +254,10 @@ class RiskModel(BaseEstimator):
         if len(X) > self.engine_max_rows:
             X = X.iloc[np.sort(rng.choice(len(X), self.engine_max_rows, replace=False))]
         self.engine_ = OutlierEnsemble(random_state=self.random_state).fit(X)
-        self.engine_reference_ = np.sort(self.engine_.score_samples(X))
 
     def _engine_quantile(self, F: pd.DataFrame) -> np.ndarray:
-        raw = self.engine_.score_samples(F[list(ENGINE_FEATURES)])
-        position = np.searchsorted(self.engine_reference_, raw, side="right")
-        return position / len(self.engine_reference_)
+        """Share of training transactions that look more ordinary (the engine's calibration)."""
+        return self.engine_.score_samples(F[list(ENGINE_FEATURES)])
 
     def _points(self, F: pd.DataFrame) -> pd.DataFrame:
         points = self.rules_.points(F)

@@ -41,8 +41,15 @@ def _shrunk_median(values: pd.Series, keys: pd.Series, min_count: int, prior: fl
 class PeerTiming(TransformerMixin, BaseEstimator):
     """Working-day processing time relative to office, week, service-season and channel peers."""
 
-    def __init__(self, min_group: int = 5, min_week_group: int = 8, shrink: float = 10.0) -> None:
+    def __init__(
+        self,
+        min_group: int = 5,
+        min_week_group: int = 8,
+        shrink: float = 10.0,
+        min_scale: float = 0.25,
+    ) -> None:
         self.min_group = min_group
+        self.min_scale = min_scale
         self.min_week_group = min_week_group
         self.shrink = shrink
 
@@ -77,7 +84,8 @@ class PeerTiming(TransformerMixin, BaseEstimator):
             residual = residual - keys.map(self.shifts_[name]).fillna(0.0).to_numpy()
         deviation = (residual - residual.median()).abs()
         scale = deviation.groupby(done["service_code"].to_numpy()).median() * MAD_TO_SIGMA
-        floor = max(float(deviation.median() * MAD_TO_SIGMA), 0.05)
+        # Below ~0.25 in log units (a quarter faster or slower) differences are noise.
+        floor = max(float(deviation.median() * MAD_TO_SIGMA), self.min_scale)
         self.scale_service_ = scale.clip(lower=floor).to_dict()
         self.scale_default_ = floor
         self.feature_names_out_ = np.array(

@@ -63,7 +63,7 @@ def enrich(
     is_open = completed.isna().to_numpy() & ~rejected
     end = completed.where(~is_open, as_of)
     end = end.where(end >= frame["submitted_at"], frame["submitted_at"])
-    days = calendar.working_days_between(frame["submitted_at"], end)
+    days = calendar.working_days_between(frame["submitted_at"], end, fractional=True)
     days[completed.isna().to_numpy() & rejected] = np.nan
     frame["processing_working_days"] = days.to_numpy()
     frame["is_open"] = is_open
