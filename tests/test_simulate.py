@@ -130,7 +130,7 @@ def test_same_seed_same_world(world: World) -> None:
 
 
 def test_other_seed_other_world(world: World) -> None:
-    other = simulate_world(SMALL.with_overrides(seed=8))
+    other = simulate_world(SMALL.with_overrides(seed=SMALL.seed + 1))
     assert not world.transactions["submitted_at"].equals(other.transactions["submitted_at"])
 
 
@@ -248,7 +248,8 @@ def test_complaints_name_money_for_victims_not_for_queues(world: World) -> None:
     kinds = world.truth_complaints.set_index("complaint_id")["kind"]
     complaints = world.complaints.assign(kind=world.complaints["complaint_id"].map(kinds))
     money = re.compile(
-        r"uang|duit|pelicin|rokok|rokoq|kwitansi|kuitansi|biaya|calo|sogok|imbalan|bayar", re.I
+        r"\b(?:uang|duit|pelicin|rokok|rokoq|kwitansi|kuitansi|biaya|calo|sogok|imbalan|bayar)\b",
+        re.I,
     )
     founded = complaints[complaints["kind"] == "money_founded"]
     background = complaints[complaints["kind"] == "background"]
