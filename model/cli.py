@@ -221,3 +221,36 @@ def list_models_command() -> None:
     for column in ("average_precision", "precision_at_100"):
         shown[column] = [f"{v:.3f}" if isinstance(v, float) else v for v in shown[column]]
     typer.echo(shown.to_string(index=False))
+
+
+@app.command()
+@user_errors
+def report(
+    data_dir: DataDir,
+    scores: Annotated[
+        Path | None, typer.Option(help="Scores CSV from `sidak score` (else score now).")
+    ] = None,
+    model: ModelRef = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Ground-truth directory (default DATA_DIR/truth if any; else no metrics)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="HTML file to write (default reports/report.html)."),
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of the reasons: id or en (default settings).")
+    ] = None,
+) -> None:
+    """Write the evaluation as one standalone HTML file (plots embedded, no external assets)."""
+    from model.report import write_report
+
+    target = output or Path(get_settings().reports_dir) / "report.html"
+    result = write_report(
+        data_dir, target, scores_path=scores, model_ref=model, truth_dir=truth, language=language
+    )
+    truth_note = f"truth {result.truth_dir}" if result.truth_dir else "no truth: metrics skipped"
+    typer.echo(f"report for model {result.model_version or '(unknown)'} ({truth_note}) -> {target}")
