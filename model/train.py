@@ -110,7 +110,8 @@ def _unique_version(fingerprint: str, models_dir: Path) -> str:
     return version
 
 
-def _fit(dataset: Dataset, y: pd.Series | None, settings: Settings) -> tuple[RiskModel, float]:
+def fit_model(dataset: Dataset, y: pd.Series | None, settings: Settings) -> tuple[RiskModel, float]:
+    """A model fitted on ``dataset`` (seeded from settings) and the seconds it took."""
     model = build_model(settings)
     started = time.perf_counter()
     model.fit(
@@ -194,7 +195,7 @@ def train(
     timings["load_seconds"] = time.perf_counter() - started
     y = labels_from_outcomes(dataset.transactions, dataset.outcomes)
     fingerprint = data_fingerprint(_tables(dataset))
-    model, timings["fit_seconds"] = _fit(dataset, y, settings)
+    model, timings["fit_seconds"] = fit_model(dataset, y, settings)
     model.model_version_ = _unique_version(fingerprint, Path(settings.models_dir))
     started = time.perf_counter()
     scores = model.score_transactions(dataset.transactions, dataset.complaints)

@@ -1,0 +1,472 @@
+"""Detection benchmark: Sidak against two baselines on simulated worlds with known truth.
+
+For every seed and scheme mix, a world is simulated, Sidak is trained on it (no MLflow),
+and three queues are evaluated with ``model.evaluate.evaluate_scores``:
+
+- ``sidak``: the trained RiskModel (officers ranked by its own ``rank_entities``);
+- ``iforest``: scikit-learn's IsolationForest (default parameters, fixed seed) on the raw
+  columns: fees, visits, calendar processing days, hours and weekdays, service tariff and
+  standard, one-hot channel / payment method / status;
+- ``redflags``: a hand-written count of six red flags (fee above the legal or assessed fee,
+  any fee on a free service, reported > paid, past the service standard in working days,
+  cash, completed at night or on a weekend).
+
+Baseline officers are ranked by the mean of their top transaction scores. Then 100
+supervisor verdicts are simulated the way a supervisor would get them (the top of the
+unlabelled Sidak queue plus a random sample, labelled from the truth) and Sidak is retrained
+with them; both models are compared on the transactions nobody reviewed.
+
+``--big`` times training and scoring on about a million transactions in a child process
+(peak memory from ``getrusage``). Figures are printed, never asserted.
+
+Usage::
+
+    python bench/detection.py                       # 3 seeds x 2 mixes, 8 offices, 6 months
+    python bench/detection.py --seeds 11 12 --offices 4 --months 3 --mixes default
+    python bench/detection.py --big --big-rows 1000000 --skip-detection
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import multiprocessing
+import resource
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.ensemble import IsolationForest
+from tqdm import tqdm
+
+from model.calendar import WorkingCalendar
+from model.contract import Dataset, load_data_dir
+from model.evaluate import evaluate_scores, load_truth
+from model.settings import Settings
+from model.simulate import SimulationConfig, simulate_world, write_world
+from model.train import TrainResult, train
+
+logger = logging.getLogger("bench.detection")
+
+# Scheme mixes: "default" is the simulator's world; "subtle" moves extortion away from the
+# receipt (fewer recorded overpayments, fewer money complaints) and towards time schemes.
+MIXES: dict[str, dict[str, Any]] = {
+    "default": {},
+    "subtle": {
+        "surcharge_rate": 0.15,
+        "markup_rate": 0.15,
+        "speed_money_rate": 0.12,
+        "delay_rate": 0.12,
+        "on_receipt_share": {
+            "surcharge_free": 0.2,
+            "fee_markup": 0.25,
+            "speed_money": 0.1,
+            "calo_ring": 0.1,
+            "delay_until_paid": 0.1,
+        },
+        "money_complaint_rate": {
+            "surcharge_free": 0.02,
+            "fee_markup": 0.02,
+            "speed_money": 0.005,
+            "calo_ring": 0.015,
+            "delay_until_paid": 0.07,
+        },
+    },
+}
+HEADLINE = [
+    "precision_at_100",
+    "precision_at_500",
+    "precision_at_1000",
+    "average_precision",
+    "roc_auc",
+    "r_precision",
+    "lookalike_share_at_500",
+    "officer_precision_at_k",
+    "slow_new_in_officer_top_k",
+]
+METHODS = ("sidak", "iforest", "redflags")
+NIGHT_START, NIGHT_END = 18, 7
+
+
+# --- baselines -------------------------------------------------------------------------------
+
+
+def _services_of(dataset: Dataset) -> pd.DataFrame:
+    services = dataset.services.set_index("service_code")
+    return services.loc[dataset.transactions["service_code"]].reset_index(drop=True)
+
+
+def raw_features(dataset: Dataset) -> pd.DataFrame:
+    """The raw columns as numbers, with simple imputation and missing-value indicators."""
+    tx = dataset.transactions.reset_index(drop=True)
+    services = _services_of(dataset)
+    submitted = tx["submitted_at"]
+    completed = tx.get("completed_at", pd.Series(pd.NaT, index=tx.index))
+    frame = pd.DataFrame(index=tx.index)
+    frame["fee_paid"] = tx["fee_paid_idr"].astype(float)
+    for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
+        values = tx[column].astype(float) if column in tx else pd.Series(np.nan, index=tx.index)
+        frame[column] = values.fillna(0.0)
+        frame[f"{column}_missing"] = values.isna().astype(float)
+    frame["processing_days"] = ((completed - submitted).dt.total_seconds() / 86_400).fillna(-1)
+    frame["submit_hour"] = submitted.dt.hour + submitted.dt.minute / 60
+    frame["submit_weekday"] = submitted.dt.day_of_week
+    frame["complete_hour"] = (completed.dt.hour + completed.dt.minute / 60).fillna(-1)
+    frame["complete_weekday"] = completed.dt.day_of_week.fillna(-1)
+    frame["official_fee"] = services["official_fee_idr"].astype(float).to_numpy()
+    frame["sla_working_days"] = services["sla_working_days"].astype(float).to_numpy()
+    present = [c for c in ("channel", "payment_method", "status") if c in tx]
+    dummies = pd.get_dummies(tx[present].astype(object), dummy_na=True, dtype=float)
+    return pd.concat([frame, dummies], axis=1).astype(float)
+
+
+def _queue(dataset: Dataset, risk: np.ndarray) -> pd.DataFrame:
+    tx = dataset.transactions.reset_index(drop=True)
+    officer = tx["officer_id"] if "officer_id" in tx else pd.Series(None, index=tx.index)
+    return pd.DataFrame(
+        {"transaction_id": tx["transaction_id"], "risk_score": risk, "officer_id": officer}
+    )
+
+
+def isolation_forest_scores(dataset: Dataset, random_state: int = 0) -> pd.DataFrame:
+    """IsolationForest (default parameters) on the raw columns; risk rescaled to [0, 1]."""
+    features = raw_features(dataset)
+    forest = IsolationForest(random_state=random_state).fit(features)
+    anomaly = -forest.score_samples(features)
+    span = anomaly.max() - anomaly.min()
+    return _queue(dataset, (anomaly - anomaly.min()) / (span if span > 0 else 1.0))
+
+
+def red_flags(dataset: Dataset) -> pd.DataFrame:
+    """The six red flags per transaction (booleans)."""
+    tx = dataset.transactions.reset_index(drop=True)
+    services = _services_of(dataset)
+    paid = tx["fee_paid_idr"].astype(float)
+    variable = services["fee_is_variable"].astype(bool).to_numpy()
+    official = services["official_fee_idr"].astype(float).to_numpy()
+    assessed = tx["assessed_fee_idr"].astype(float) if "assessed_fee_idr" in tx else np.nan
+    legal = np.where(variable & pd.notna(assessed), assessed, official)
+    flags = pd.DataFrame(index=tx.index)
+    flags["fee_above_legal"] = paid > legal
+    flags["fee_on_free_service"] = (official == 0) & ~variable & (paid > 0)
+    reported = tx["reported_fee_idr"].astype(float) if "reported_fee_idr" in tx else np.nan
+    flags["reported_above_paid"] = pd.Series(reported > paid, index=tx.index).fillna(False)
+    flags["past_standard"] = _past_standard(dataset, services)
+    payment = tx.get("payment_method", pd.Series("", index=tx.index)).astype(object)
+    flags["cash"] = payment.eq("cash").to_numpy()
+    completed = tx.get("completed_at", pd.Series(pd.NaT, index=tx.index))
+    night = (completed.dt.hour >= NIGHT_START) | (completed.dt.hour < NIGHT_END)
+    flags["night_or_weekend"] = (night | (completed.dt.day_of_week >= 5)) & completed.notna()
+    return flags.astype(bool)
+
+
+def _past_standard(dataset: Dataset, services: pd.DataFrame) -> np.ndarray:
+    tx = dataset.transactions.reset_index(drop=True)
+    if "completed_at" not in tx:
+        return np.zeros(len(tx), dtype=bool)
+    calendar = WorkingCalendar.for_period(
+        tx["submitted_at"].min(), tx["submitted_at"].max(), dataset.closure_days
+    )
+    days = calendar.working_days_between(tx["submitted_at"], tx["completed_at"])
+    return (days > services["sla_working_days"].to_numpy()).fillna(False).to_numpy()
+
+
+def red_flag_scores(dataset: Dataset) -> pd.DataFrame:
+    """Share of the six red flags raised (ties broken by the shuffled evaluation order)."""
+    flags = red_flags(dataset)
+    return _queue(dataset, flags.sum(axis=1).to_numpy(float) / flags.shape[1])
+
+
+# --- one world -------------------------------------------------------------------------------
+
+
+def _evaluate(
+    scores: pd.DataFrame,
+    world: Path,
+    dataset: Dataset,
+    ranking: pd.DataFrame | None,
+    exclude: set[str] | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Metrics of one queue; rows shuffled first so that ties are not broken by file order."""
+    truth, officers = load_truth(world / "truth")
+    queue = scores.sample(frac=1.0, random_state=seed)
+    if exclude:
+        queue = queue[~queue["transaction_id"].isin(exclude)]
+    return evaluate_scores(queue, truth, officers, dataset.transactions, officer_ranking=ranking)
+
+
+def _train(data_dir: Path, truth_dir: Path, scratch: Path, seed: int) -> TrainResult:
+    settings = Settings(
+        models_dir=scratch / "models", reports_dir=scratch / "reports", random_seed=seed
+    )
+    return train(data_dir, settings=settings, truth_dir=truth_dir, register=False, track=False)
+
+
+def supervisor_outcomes(
+    scores: pd.DataFrame, truth: pd.DataFrame, n: int, top_share: float, seed: int
+) -> pd.DataFrame:
+    """n reviewed cases: the top of the queue plus a random sample of the rest, from truth."""
+    rng = np.random.default_rng(seed)
+    order = scores.sort_values("risk_score", ascending=False, kind="stable")["transaction_id"]
+    n_top = round(n * top_share)
+    top = order.iloc[:n_top].tolist()
+    rest = order.iloc[n_top:].to_numpy()
+    random = rng.choice(rest, size=min(n - n_top, len(rest)), replace=False).tolist()
+    reviewed = pd.DataFrame({"transaction_id": top + random})
+    labels = truth.set_index("transaction_id")["is_irregular"]
+    irregular = reviewed["transaction_id"].map(labels).fillna(0).astype(int)
+    reviewed["outcome"] = np.where(irregular == 1, "confirmed", "dismissed")
+    return reviewed
+
+
+def _labelled_copy(world: Path, outcomes: pd.DataFrame, target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for path in world.iterdir():
+        if path.is_file() and path.stem != "outcomes":
+            (target / path.name).symlink_to(path.resolve())
+    outcomes.to_csv(target / "outcomes.csv", index=False)
+    return target
+
+
+def run_world(
+    seed: int, mix: str, args: argparse.Namespace, scratch: Path
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
+    """All methods on one world; returns metrics per method and the labelled comparison."""
+    world = scratch / f"world-{mix}-{seed}"
+    config = SimulationConfig(seed=seed, offices=args.offices, months=args.months)
+    config = config.with_overrides(transactions_per_office_month=args.volume, **MIXES[mix])
+    write_world(simulate_world(config), world)
+    dataset = load_data_dir(world)
+    sidak = _train(world, world / "truth", scratch / f"run-{mix}-{seed}", args.model_seed)
+    # Sidak's metrics come from training: officers by its own ranking; AP and ROC-AUC are
+    # tie-aware, and its ties (at zero) sit far below the top 1000.
+    results = {
+        "sidak": sidak.metrics,
+        "iforest": _evaluate(isolation_forest_scores(dataset), world, dataset, None, seed=seed),
+        "redflags": _evaluate(red_flag_scores(dataset), world, dataset, None, seed=seed),
+    }
+    labelled = _labelled_run(sidak, world, dataset, args, scratch / f"labelled-{mix}-{seed}", seed)
+    return results, labelled
+
+
+def _labelled_run(
+    sidak: TrainResult,
+    world: Path,
+    dataset: Dataset,
+    args: argparse.Namespace,
+    scratch: Path,
+    seed: int,
+) -> dict[str, float]:
+    """Sidak with and without ``args.labels`` supervisor verdicts, on unreviewed cases."""
+    truth, _ = load_truth(world / "truth")
+    outcomes = supervisor_outcomes(sidak.scores, truth, args.labels, args.top_share, seed)
+    labelled_dir = _labelled_copy(world, outcomes, scratch / "data")
+    relabelled = _train(labelled_dir, world / "truth", scratch, args.model_seed)
+    reviewed = set(outcomes["transaction_id"])
+    before = _evaluate(sidak.scores, world, dataset, None, reviewed, seed)
+    after = _evaluate(relabelled.scores, world, dataset, None, reviewed, seed)
+    return {
+        "n_labels": float(len(outcomes)),
+        "n_confirmed": float((outcomes["outcome"] == "confirmed").sum()),
+        "ap_unlabelled": before["average_precision"],
+        "ap_labelled": after["average_precision"],
+        "p100_unlabelled": before["precision_at_100"],
+        "p100_labelled": after["precision_at_100"],
+    }
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def _table(results: dict[str, dict[str, float]]) -> pd.DataFrame:
+    keys = HEADLINE + sorted(
+        {k for metrics in results.values() for k in metrics if k.startswith("scheme_recall")}
+    )
+    table = pd.DataFrame({m: {k: results[m].get(k, np.nan) for k in keys} for m in results})
+    return table.loc[keys]
+
+
+def print_world(
+    name: str, results: dict[str, dict[str, float]], labelled: dict[str, float]
+) -> None:
+    sidak = results["sidak"]
+    n, irregular = int(sidak["n_transactions"]), int(sidak["n_irregular"])
+    print(f"\n=== {name}: {n:,} transactions, {irregular:,} irregular")
+    print(_table(results).to_string(float_format=lambda v: f"{v:.3f}"))
+    print(f"AP ratio sidak / redflags: {_ratio(results):.2f}")
+    print(
+        f"with {int(labelled['n_labels'])} verdicts ({int(labelled['n_confirmed'])} confirmed): "
+        f"AP {labelled['ap_unlabelled']:.3f} -> {labelled['ap_labelled']:.3f}, "
+        f"precision@100 {labelled['p100_unlabelled']:.3f} -> {labelled['p100_labelled']:.3f} "
+        "(on unreviewed transactions)"
+    )
+
+
+def _ratio(results: dict[str, dict[str, float]]) -> float:
+    return results["sidak"]["average_precision"] / max(
+        results["redflags"]["average_precision"], 1e-9
+    )
+
+
+def print_medians(
+    worlds: dict[str, dict[str, dict[str, float]]], labelled: dict[str, dict[str, float]]
+) -> None:
+    print(f"\n=== medians over {len(worlds)} worlds")
+    tables = [_table(results) for results in worlds.values()]
+    stacked = pd.concat(tables, keys=range(len(tables)))
+    medians = stacked.groupby(level=1, sort=False).median()
+    print(medians.to_string(float_format=lambda v: f"{v:.3f}"))
+    ratios = [_ratio(results) for results in worlds.values()]
+    print(f"AP ratio sidak / redflags: median {np.median(ratios):.2f} "
+          f"(min {min(ratios):.2f}, max {max(ratios):.2f})")  # fmt: skip
+    frame = pd.DataFrame(labelled).T
+    print(
+        f"100 verdicts: median AP {frame['ap_unlabelled'].median():.3f} -> "
+        f"{frame['ap_labelled'].median():.3f}; median precision@100 "
+        f"{frame['p100_unlabelled'].median():.3f} -> {frame['p100_labelled'].median():.3f}"
+    )
+
+
+def write_csv(
+    path: Path,
+    worlds: dict[str, dict[str, dict[str, float]]],
+    labelled: dict[str, dict[str, float]],
+) -> None:
+    rows = [
+        {"world": world, "method": method, **metrics}
+        for world, results in worlds.items()
+        for method, metrics in results.items()
+    ]
+    rows += [
+        {"world": world, "method": "sidak+verdicts", **values} for world, values in labelled.items()
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(path, index=False)
+    print(f"\nwrote {path}")
+
+
+def run_detection(args: argparse.Namespace, scratch: Path) -> None:
+    worlds: dict[str, dict[str, dict[str, float]]] = {}
+    labelled: dict[str, dict[str, float]] = {}
+    runs = [(mix, seed) for mix in args.mixes for seed in args.seeds]
+    for mix, seed in tqdm(runs, desc="worlds", unit="world"):
+        name = f"{mix} seed {seed}"
+        worlds[name], labelled[name] = run_world(seed, mix, args, scratch)
+        print_world(name, worlds[name], labelled[name])
+    print_medians(worlds, labelled)
+    if args.output:
+        write_csv(args.output, worlds, labelled)
+
+
+# --- scale -----------------------------------------------------------------------------------
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _big_worker(world: Path, scratch: Path, queue: Any) -> None:
+    """In a fresh process: load, fit, score; report times and peak memory."""
+    from model.bundle import ModelBundle
+    from model.predict import score_frame
+    from model.train import fit_model, labels_from_outcomes
+
+    figures: dict[str, float] = {"rss_start_mb": _peak_rss_mb()}
+    started = time.perf_counter()
+    dataset = load_data_dir(world)
+    figures["load_seconds"] = time.perf_counter() - started
+    figures["rss_after_load_mb"] = _peak_rss_mb()
+    settings = Settings(models_dir=scratch / "models")
+    y = labels_from_outcomes(dataset.transactions, dataset.outcomes)
+    model, figures["fit_seconds"] = fit_model(dataset, y, settings)
+    model.model_version_ = "big"
+    figures["rss_after_fit_mb"] = _peak_rss_mb()
+    bundle = ModelBundle(model, {"model_version": "big"})
+    started = time.perf_counter()
+    score_frame(bundle, dataset.transactions, dataset.complaints, progress=True)
+    figures["score_seconds"] = time.perf_counter() - started
+    figures["rss_after_score_mb"] = _peak_rss_mb()
+    one = dataset.transactions.iloc[[len(dataset.transactions) // 2]]
+    started = time.perf_counter()
+    for _ in range(20):
+        bundle.score(one)
+    figures["single_ms"] = (time.perf_counter() - started) / 20 * 1000
+    figures["n"] = float(len(dataset.transactions))
+    queue.put(figures)
+
+
+def run_big(args: argparse.Namespace, scratch: Path) -> None:
+    offices, months = args.big_offices, 12
+    volume = math.ceil(args.big_rows / (offices * months))
+    world = scratch / "big-world"
+    print(f"\n=== scale: simulating ~{args.big_rows:,} transactions "
+          f"({offices} offices x {months} months x {volume}/month)")  # fmt: skip
+    started = time.perf_counter()
+    config = SimulationConfig(seed=args.seeds[0], offices=offices, months=months)
+    config = config.with_overrides(transactions_per_office_month=volume)
+    write_world(simulate_world(config, progress=True), world, fmt="parquet")
+    print(f"simulated in {time.perf_counter() - started:.0f} s")
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    worker = context.Process(target=_big_worker, args=(world, scratch, queue))
+    worker.start()
+    figures = queue.get()
+    worker.join()
+    n = figures["n"]
+    print(f"transactions          {n:,.0f}")
+    print(f"load + validate       {figures['load_seconds']:.1f} s")
+    for step in ("fit", "score"):
+        seconds = figures[f"{step}_seconds"]
+        print(f"{step:<22}{seconds:.1f} s ({n / seconds:,.0f} rows/s)")
+    print(f"score one transaction {figures['single_ms']:.1f} ms")
+    print(f"peak RSS after load   {figures['rss_after_load_mb']:,.0f} MB")
+    print(f"peak RSS after fit    {figures['rss_after_fit_mb']:,.0f} MB")
+    print(f"peak RSS after score  {figures['rss_after_score_mb']:,.0f} MB")
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[11, 12, 13])
+    parser.add_argument("--offices", type=int, default=8)
+    parser.add_argument("--months", type=int, default=6)
+    parser.add_argument("--volume", type=int, default=None, help="transactions/office/month")
+    parser.add_argument("--mixes", nargs="+", default=list(MIXES), choices=list(MIXES))
+    parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
+    parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
+    parser.add_argument("--model-seed", type=int, default=Settings().random_seed)
+    parser.add_argument("--output", type=Path, default=None, help="CSV of all metrics")
+    parser.add_argument("--workdir", type=Path, default=None, help="keep worlds here")
+    parser.add_argument("--big", action="store_true", help="also time ~1M transactions")
+    parser.add_argument("--big-rows", type=int, default=1_000_000)
+    parser.add_argument("--big-offices", type=int, default=40)
+    parser.add_argument("--skip-detection", action="store_true")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    args = parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="sidak-bench-") as tmp:
+        scratch = args.workdir or Path(tmp)
+        scratch.mkdir(parents=True, exist_ok=True)
+        if not args.skip_detection:
+            run_detection(args, scratch)
+        if args.big:
+            run_big(args, scratch)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
