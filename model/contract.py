@@ -3,7 +3,14 @@
 ``load_data_dir`` reads one file per table (CSV or Parquet, same stem), parses each column to
 its contract type and validates the values with pandera schemas. A table that breaks the
 contract is refused as a whole: ``ContractError`` carries one ``Violation`` per (file,
-column, rule) with up to the first 20 offending rows (1-based data row number and value).
+column, rule) with up to the first 20 offending rows (row number and value). Row ``n`` is the
+n-th data row: the header is not counted and blank lines are skipped, so in a spreadsheet it
+is line ``n + 1``; ``None`` marks the header or the file as a whole.
+
+CSV files are read with pyarrow (UTF-8, every value as text, quoted newlines allowed); a row
+with more or fewer fields than the header is an error, never padded or dropped. Parquet files
+keep their types: integer ids become strings, integral floats are accepted as whole numbers,
+timestamps with a zone are converted, naive ones are taken as local time.
 
 Datetimes come back as naive local wall-clock time in the configured zone (WIB by default):
 values with an offset are converted, values without are taken as local already.
@@ -11,8 +18,12 @@ values with an offset are converted, values without are taken as local already.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import csv
 import io
+import logging
+import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +32,13 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from model.errors import SidakError
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS_REPORTED = 20
 TABLES = ("services", "transactions", "complaints", "holidays", "outcomes")
@@ -165,99 +181,213 @@ class Dataset:
         return list(pd.to_datetime(self.holidays["date"]))
 
 
-def _offending(file: str, column: str | None, rule: str, rows: pd.Series) -> Violation:
+def _offending(
+    file: str, column: str | None, rule: str, rows: pd.Series, n_rows: int | None = None
+) -> Violation:
     """A violation from a Series of offending values indexed by 1-based row number."""
     shown = [
-        (int(row) if row is not None else None, _show(value))
+        (None if row is None or pd.isna(row) else int(row), _show(value))
         for row, value in rows.head(MAX_ROWS_REPORTED).items()
     ]
-    return Violation(file, column, rule, shown, int(len(rows)))
+    return Violation(file, column, rule, shown, int(len(rows) if n_rows is None else n_rows))
 
 
 def _show(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+    try:
+        missing = bool(pd.isna(value))
+    except (TypeError, ValueError):
+        missing = False
+    if missing:
         return "(empty)"
-    return repr(value) if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bytes):
+        return repr(value.decode("cp1252", errors="replace"))
+    return str(value)
+
+
+def _rows_of(mask: pd.Series) -> np.ndarray:
+    """1-based row numbers where ``mask`` is true (frames have a 0..n-1 index)."""
+    return np.flatnonzero(mask.to_numpy(dtype=bool, na_value=False)) + 1
+
+
+def _mask_violation(
+    file: str, column: str, rule: str, mask: pd.Series, values: pd.Series
+) -> Violation:
+    """A violation for the rows where ``mask`` holds, showing ``values`` (first 20 only)."""
+    rows = _rows_of(mask)
+    head = rows[:MAX_ROWS_REPORTED]
+    shown = pd.Series(values.iloc[head - 1].to_numpy(dtype=object), index=head)
+    return _offending(file, column, rule, shown, n_rows=len(rows))
 
 
 # --- parsing raw columns into contract types ---------------------------------------------
 
-_TRUE = {"true", "1", "yes", "y", "ya", "t"}
-_FALSE = {"false", "0", "no", "n", "tidak", "f"}
+_TRUE = ("true", "1", "yes", "y", "ya", "t")
+_FALSE = ("false", "0", "no", "n", "tidak", "f")
+# Whole numbers as text: ASCII digits only, at most 18 (so they always fit in int64). The
+# patterns avoid \d and \s so that pandas runs them in pyarrow (RE2), not row by row.
+_INTEGER_TEXT = r"[+-]?[0-9]{1,18}"
+_LARGEST_INTEGER = 2.0**53  # beyond this a float no longer holds every whole number exactly
+# An ISO 8601 time followed by a zone designator: Z, +07, +0700 or +07:00.
+_WITH_OFFSET = (
+    r"[T ][0-9]{2}(?::?[0-9]{2}(?::?[0-9]{2}(?:[.,][0-9]+)?)?)? ?"
+    r"(?:[Zz]|[+-][0-9]{2}(?::?[0-9]{2})?)$"
+)
+_NS_MIN = pd.Timestamp("1677-09-22")
+_NS_MAX = pd.Timestamp("2262-04-11")
+
+RULE_INTEGER = "type: must be a whole number (digits only: no thousands separators, no decimals)"
+RULE_NUMBER = "type: must be a number (no thousands separators; decimal point '.')"
+RULE_BOOL = "type: must be true/false"
+RULE_DATETIME = (
+    "type: must be an ISO 8601 datetime (e.g. 2024-03-01 09:30 or 2024-03-01T09:30+07:00)"
+)
+RULE_DATE = "type: must be an ISO 8601 date (e.g. 2024-03-01)"
+RULE_DATE_RANGE = "range: datetime outside the supported years 1677-2262"
+
+Problems = list[tuple[str, pd.Series]]
+
+
+def _false(index: pd.Index) -> pd.Series:
+    return pd.Series(False, index=index, dtype=bool)
 
 
 def _as_text(raw: pd.Series) -> pd.Series:
-    """Raw values as stripped strings, None where empty."""
+    """Raw values as stripped strings (``string`` dtype), NA where empty.
+
+    Whole numbers stored as floats (an id column with gaps in Parquet or JSON) become "123",
+    not "123.0"; other values keep their text form.
+    """
+    if pd.api.types.is_float_dtype(raw.dtype):
+        floats = raw.astype("float64")
+        present = floats.dropna()
+        if (np.isfinite(present) & (present == np.floor(present))).all() and (
+            present.abs() < _LARGEST_INTEGER
+        ).all():
+            raw = floats.astype("Int64")
+    elif pd.api.types.is_bool_dtype(raw.dtype):
+        raw = raw.astype("boolean")
     text = raw.astype("string").str.strip()
     return text.mask(text == "")
 
 
-def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, pd.Series]:
-    if pd.api.types.is_bool_dtype(raw.dtype):
-        bad = pd.Series(True, index=raw.index)
-        return pd.Series(np.nan, index=raw.index), bad & raw.notna()
+def _object_kinds(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """For an object column: which cells hold numbers and which hold booleans."""
+    is_bool = raw.map(lambda v: isinstance(v, bool | np.bool_)).astype(bool)
+    is_number = raw.map(
+        lambda v: isinstance(v, int | float | np.number) or type(v).__name__ == "Decimal"
+    ).astype(bool)
+    return is_number & ~is_bool, is_bool
+
+
+def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, Problems]:
+    """Numbers (Int64 when ``integer`` else float64) and the cells that are not numbers."""
+    rule = RULE_INTEGER if integer else RULE_NUMBER
+    empty_values = pd.Series(pd.NA if integer else np.nan, index=raw.index)
+    empty_values = empty_values.astype("Int64" if integer else "float64")
+    dtype = raw.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return empty_values, [(rule, raw.notna().astype(bool))]
+    if pd.api.types.is_integer_dtype(dtype):
+        if pd.api.types.is_unsigned_integer_dtype(dtype):
+            too_big = (raw > np.iinfo(np.int64).max).fillna(False).astype(bool)
+            raw = raw.where(~too_big, 0)
+        else:
+            too_big = _false(raw.index)
+        values = raw.astype("Int64").mask(too_big)
+        return (values if integer else values.astype("float64")), [(rule, too_big)]
+    if pd.api.types.is_float_dtype(dtype):
+        floats = raw.astype("float64")
+        bad = np.isinf(floats)
+        if integer:
+            bad |= (floats != np.floor(floats)) & floats.notna()
+            bad |= floats.abs() >= _LARGEST_INTEGER
+            return floats.mask(bad).astype("Int64"), [(rule, bad.astype(bool))]
+        return floats.mask(bad), [(rule, bad.astype(bool))]
+    if pd.api.types.is_object_dtype(dtype):
+        is_number, is_bool = _object_kinds(raw)
+        if is_number.any() or is_bool.any():
+            numeric = pd.to_numeric(raw.where(is_number), errors="coerce")
+            from_numbers, numeric_problems = _parse_number(numeric.astype("float64"), integer)
+            from_text, text_problems = _parse_number(
+                raw.where(~is_number & ~is_bool).astype("string"), integer
+            )
+            values = from_text.where(~is_number, from_numbers)
+            bad = is_bool.copy()
+            for _, mask in numeric_problems + text_problems:
+                bad |= mask
+            return values.mask(bad), [(rule, bad)]
     text = _as_text(raw)
-    numbers = pd.to_numeric(text, errors="coerce")
-    bad = (text.notna() & numbers.isna()).astype(bool)
-    if integer and not pd.api.types.is_numeric_dtype(raw.dtype):
-        # Text money must be plain digits: "50.000" is Rp 50.000 written with a separator.
-        bad |= text.notna() & ~text.str.fullmatch(r"[+-]?\d+", na=False).astype(bool)
+    present = text.notna().to_numpy(dtype=bool)
     if integer:
-        fractional = numbers.notna() & (numbers != np.floor(numbers.fillna(0)))
-        bad |= fractional
-        numbers = numbers.where(~bad)
-        return numbers.round().astype("Int64"), bad
-    return numbers.astype("float64"), bad
+        ok = text.str.fullmatch(_INTEGER_TEXT).fillna(False).astype(bool)
+        bad = present & ~ok.to_numpy()
+        values = text.where(ok).str.removeprefix("+").astype("Int64")
+        return values, [(rule, pd.Series(bad, index=raw.index))]
+    numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+    bad = present & ~np.isfinite(numbers.to_numpy())
+    return numbers.mask(bad), [(rule, pd.Series(bad, index=raw.index))]
 
 
-def _parse_bool(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _parse_bool(raw: pd.Series) -> tuple[pd.Series, Problems]:
+    if pd.api.types.is_bool_dtype(raw.dtype):
+        return raw.astype("boolean"), []
+    if pd.api.types.is_numeric_dtype(raw.dtype):
+        numbers = raw.astype("Float64")
+        bad = (numbers.notna() & ~numbers.isin([0, 1])).fillna(False).astype(bool)
+        return (numbers == 1).mask(numbers.isna() | bad).astype("boolean"), [(RULE_BOOL, bad)]
     text = _as_text(raw).str.lower()
+    is_true = text.isin(_TRUE).fillna(False).astype(bool)
+    is_false = text.isin(_FALSE).fillna(False).astype(bool)
     parsed = pd.Series(pd.NA, index=raw.index, dtype="boolean")
-    parsed[text.isin(_TRUE).fillna(False).astype(bool)] = True
-    parsed[text.isin(_FALSE).fillna(False).astype(bool)] = False
-    bad = (text.notna() & parsed.isna()).astype(bool)
-    return parsed, bad
+    parsed = parsed.mask(is_true, True).mask(is_false, False)
+    bad = (text.notna() & ~is_true & ~is_false).fillna(False).astype(bool)
+    return parsed, [(RULE_BOOL, bad)]
 
 
-def _parse_datetime(raw: pd.Series, timezone: str, date_only: bool) -> tuple[pd.Series, pd.Series]:
-    if isinstance(raw.dtype, pd.DatetimeTZDtype):
-        parsed = raw.dt.tz_convert(timezone).dt.tz_localize(None)
-        return parsed.astype("datetime64[ns]"), pd.Series(False, index=raw.index)
-    if pd.api.types.is_datetime64_any_dtype(raw.dtype):
-        return raw.astype("datetime64[ns]"), pd.Series(False, index=raw.index)
-    text = _as_text(raw)
-    parsed = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
-    with_offset = text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False)
-    with_offset = with_offset.astype(bool)
-    naive = (text.notna() & ~with_offset).astype(bool)
-    if naive.any():
-        values = pd.to_datetime(text[naive], format="ISO8601", errors="coerce")
-        parsed.loc[naive] = values.astype("datetime64[ns]")
-    if with_offset.any():
-        values = pd.to_datetime(text[with_offset], format="ISO8601", errors="coerce", utc=True)
-        parsed.loc[with_offset] = values.dt.tz_convert(timezone).dt.tz_localize(None)
-    bad = (text.notna() & parsed.isna()).astype(bool)
+def _to_ns(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Naive datetimes as datetime64[ns]; values outside the ns range become NaT (flagged)."""
+    out_of_range = ((values < _NS_MIN) | (values > _NS_MAX)).fillna(False).astype(bool)
+    return values.mask(out_of_range).astype("datetime64[ns]"), out_of_range
+
+
+def _parse_datetime(raw: pd.Series, timezone: str, date_only: bool) -> tuple[pd.Series, Problems]:
+    rule = RULE_DATE if date_only else RULE_DATETIME
+    dtype = raw.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        parsed, out_of_range = _to_ns(raw.dt.tz_convert(timezone).dt.tz_localize(None))
+        problems: Problems = [(RULE_DATE_RANGE, out_of_range)]
+    elif pd.api.types.is_datetime64_any_dtype(dtype):
+        parsed, out_of_range = _to_ns(raw)
+        problems = [(RULE_DATE_RANGE, out_of_range)]
+    elif pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        # Epoch numbers are ambiguous (seconds? days? which zone?): the contract wants ISO 8601.
+        empty = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[ns]")
+        return empty, [(rule, raw.notna().astype(bool))]
+    else:
+        text = _as_text(raw)
+        utc = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        with_offset = text.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
+        wall = utc.dt.tz_localize(None)  # naive values: their own wall time (parsed as if UTC)
+        local = utc.dt.tz_convert(timezone).dt.tz_localize(None)
+        parsed, out_of_range = _to_ns(local.where(with_offset, wall))
+        unparsed = (text.notna() & utc.isna()).fillna(False).astype(bool)
+        problems = [(rule, unparsed), (RULE_DATE_RANGE, out_of_range)]
     if date_only:
         parsed = parsed.dt.normalize()
-    return parsed, bad
+    return parsed, problems
 
 
-def _parse_column(
-    raw: pd.Series, spec: ColumnSpec, timezone: str
-) -> tuple[pd.Series, pd.Series, str]:
-    """Parse one column; returns (typed values, mask of unparseable cells, rule text)."""
+def _parse_column(raw: pd.Series, spec: ColumnSpec, timezone: str) -> tuple[pd.Series, Problems]:
+    """Parse one column: the typed values and, per rule, the mask of cells that break it."""
     if spec.kind == "string":
-        return _as_text(raw), pd.Series(False, index=raw.index), ""
+        return _as_text(raw), []
     if spec.kind in ("integer", "number"):
-        values, bad = _parse_number(raw, integer=spec.kind == "integer")
-        rule = "must be a whole number" if spec.kind == "integer" else "must be a number"
-        return values, bad, f"type: {rule} (no thousands separators)"
+        return _parse_number(raw, integer=spec.kind == "integer")
     if spec.kind == "bool":
-        values, bad = _parse_bool(raw)
-        return values, bad, "type: must be true/false"
-    values, bad = _parse_datetime(raw, timezone, date_only=spec.kind == "date")
-    what = "an ISO 8601 date" if spec.kind == "date" else "an ISO 8601 datetime"
-    return values, bad, f"type: must be {what}"
+        return _parse_bool(raw)
+    return _parse_datetime(raw, timezone, date_only=spec.kind == "date")
 
 
 # --- pandera schemas for the value rules -------------------------------------------------
@@ -275,7 +405,8 @@ _DTYPES = {
 def _column_checks(spec: ColumnSpec) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if spec.allowed:
-        checks.append(pa.Check.isin(list(spec.allowed), error=f"must be one of {spec.allowed}"))
+        allowed = ", ".join(spec.allowed)
+        checks.append(pa.Check.isin(list(spec.allowed), error=f"must be one of: {allowed}"))
     if spec.minimum is not None:
         checks.append(pa.Check.ge(spec.minimum, error=f"must be >= {spec.minimum:g}"))
     if spec.strictly_positive:
@@ -283,10 +414,18 @@ def _column_checks(spec: ColumnSpec) -> list[pa.Check]:
     return checks
 
 
+RULE_UNKNOWN_SERVICE = "must exist in services (unknown service_code)"
+RULE_ORDER = "completed_at must not be before submitted_at"
+
+
 def build_schema(
     table: str, columns: Iterable[str], known_services: Iterable[str] | None = None
 ) -> pa.DataFrameSchema:
-    """The pandera schema for ``table`` over the contract columns present in the frame."""
+    """The pandera schema for ``table`` over the contract columns present in the frame.
+
+    Cross-column rules (``completed_at`` before ``submitted_at``) are checked by
+    ``validate_table`` directly, so that each failure is reported once with both values.
+    """
     present = set(columns)
     spec = TABLE_SPECS[table]
     schema_columns = {
@@ -303,24 +442,14 @@ def build_schema(
     if table == "transactions" and known_services is not None:
         schema_columns["service_code"] = pa.Column(
             "string",
-            pa.Check.isin(sorted(set(known_services)), error="must exist in services"),
+            pa.Check.isin(
+                sorted({str(code) for code in known_services if not pd.isna(code)}),
+                error=RULE_UNKNOWN_SERVICE,
+            ),
         )
-    frame_checks = []
-    if table == "transactions" and "completed_at" in present:
-        frame_checks.append(
-            pa.Check(
-                lambda df: (df["completed_at"].isna() | (df["completed_at"] >= df["submitted_at"]))
-                .fillna(True)
-                .astype(bool),
-                name=_ORDER_CHECK,
-                error=_ORDER_RULE,
-            )
-        )
-    return pa.DataFrameSchema(schema_columns, checks=frame_checks, strict=False, coerce=False)
+    return pa.DataFrameSchema(schema_columns, strict=False, coerce=False)
 
 
-_ORDER_CHECK = "completed_at_not_before_submitted_at"
-_ORDER_RULE = "completed_at must not be before submitted_at"
 _RULE_NAMES = {
     "not_nullable": "required: must not be empty",
     "field_uniqueness": "unique key: duplicate value",
@@ -329,42 +458,39 @@ _RULE_NAMES = {
 
 
 def _failures_to_violations(
-    file: str, failures: pd.DataFrame, frame: pd.DataFrame, skip: dict[str, pd.Series]
+    file: str, failures: pd.DataFrame, skip: dict[str, pd.Series]
 ) -> list[Violation]:
+    """pandera's failure cases as violations; cells already reported as unparseable are skipped."""
     violations: list[Violation] = []
     for (column, check), group in failures.groupby(
-        [failures["column"].fillna(""), failures["check"].astype(str)], sort=False
+        [failures["column"].fillna("").astype(str), failures["check"].astype(str)], sort=False
     ):
-        column_name = str(column) or None
+        column_name = column or None
+        rule = _RULE_NAMES.get(check, check)
+        if check == "column_in_dataframe":
+            violations.append(Violation(file, str(group["failure_case"].iloc[0]), rule))
+            continue
         index = pd.to_numeric(group["index"], errors="coerce")
         if column_name in skip:
             unparsed = skip[column_name]
-            keep = ~index.isin(unparsed[unparsed].index)
-            group, index = group[keep.to_numpy()], index[keep.to_numpy()]
+            keep = ~index.isin(np.flatnonzero(unparsed.to_numpy(dtype=bool))).to_numpy()
+            group, index = group[keep], index[keep]
             if group.empty:
                 continue
-        rule = _RULE_NAMES.get(check, check)
-        if check in (_ORDER_CHECK, _ORDER_RULE):
-            if column_name != "completed_at":
-                continue  # pandera repeats a frame-wide check's failures for every column
-            rule = _ORDER_RULE
-            rows = index.dropna().astype(int)
-            values = pd.Series(
-                [
-                    f"{frame.at[i, 'completed_at']} (submitted_at {frame.at[i, 'submitted_at']})"
-                    for i in rows
-                ],
-                index=rows + 1,
-            )
-        elif check == "column_in_dataframe":
-            violations.append(Violation(file, str(group["failure_case"].iloc[0]), rule))
-            continue
-        else:
-            rows_index = index.fillna(-2).astype(int) + 1
-            values = pd.Series(group["failure_case"].to_numpy(), index=rows_index.to_numpy())
-            values.index = [None if i < 0 else i for i in values.index]
-        violations.append(_offending(file, column_name, rule, values))
+        order = np.argsort(index.fillna(-1).to_numpy(), kind="stable")[:MAX_ROWS_REPORTED]
+        rows = [None if pd.isna(i) else int(i) + 1 for i in index.to_numpy()[order]]
+        values = pd.Series(group["failure_case"].to_numpy(dtype=object)[order], index=rows)
+        violations.append(_offending(file, column_name, rule, values, n_rows=len(group)))
     return violations
+
+
+def _check_timezone(timezone: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise SidakError(
+            f"Unknown timezone {timezone!r}: use an IANA name such as 'Asia/Jakarta'."
+        ) from None
 
 
 def validate_table(
@@ -378,10 +504,17 @@ def validate_table(
     """Parse and validate one table; returns the typed frame or raises ContractError.
 
     ``raw`` holds the file's values (strings from CSV, typed from Parquet or JSON). Unknown
-    extra columns are kept unchanged. Row numbers in the report are 1-based data rows.
+    extra columns are kept unchanged. Row numbers in the report are 1-based data rows. Every
+    row of ``raw`` is in the result, in order: a table is accepted whole or refused whole.
     """
+    if table not in TABLE_SPECS:
+        raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
+    _check_timezone(timezone)
     spec = TABLE_SPECS[table]
-    frame = raw.reset_index(drop=True).copy()
+    frame = raw.reset_index(drop=True)
+    names = [str(column) for column in frame.columns]
+    if len(set(names)) < len(names):
+        _check_names(file, names)
     violations = [
         Violation(file, name, "required column is missing")
         for name, col in spec.items()
@@ -393,21 +526,37 @@ def validate_table(
     for name, col in spec.items():
         if name not in frame.columns:
             continue
-        values, bad, rule = _parse_column(frame[name], col, timezone)
-        if bad.any():
-            offending = frame.loc[bad, name]
-            offending.index = offending.index + 1
-            violations.append(_offending(file, name, rule, offending))
-        unparsed[name] = bad
+        values, problems = _parse_column(frame[name], col, timezone)
+        skip = _false(frame.index)
+        for rule, mask in problems:
+            if mask.any():
+                violations.append(_mask_violation(file, name, rule, mask, frame[name]))
+                skip |= mask
+        unparsed[name] = skip
         frame[name] = values
+    if table == "transactions" and "completed_at" in frame.columns:
+        violations += _order_violations(file, frame)
     schema = build_schema(table, frame.columns, known_services)
     try:
         schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        violations += _failures_to_violations(file, errors.failure_cases, frame, unparsed)
+        violations += _failures_to_violations(file, errors.failure_cases, unparsed)
     if violations:
         raise ContractError(violations)
     return _with_defaults(table, frame)
+
+
+def _order_violations(file: str, frame: pd.DataFrame) -> list[Violation]:
+    completed, submitted = frame["completed_at"], frame["submitted_at"]
+    before = (completed < submitted).fillna(False).astype(bool)  # NaT on either side: no verdict
+    if not before.any():
+        return []
+    rows = _rows_of(before)
+    shown: list[tuple[int | None, str]] = [
+        (int(row), f"{completed.iloc[row - 1]} (submitted_at {submitted.iloc[row - 1]})")
+        for row in rows[:MAX_ROWS_REPORTED]
+    ]
+    return [Violation(file, "completed_at", RULE_ORDER, shown, len(rows))]
 
 
 def _with_defaults(table: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -420,10 +569,12 @@ def _with_defaults(table: str, frame: pd.DataFrame) -> pd.DataFrame:
 
 # --- reading files -----------------------------------------------------------------------
 
+_FORMATS = ("csv", "parquet")
+
 
 def find_table_file(data_dir: Path, table: str) -> Path | None:
     """The file holding ``table`` in ``data_dir`` (CSV or Parquet), or None."""
-    candidates = [data_dir / f"{table}.{ext}" for ext in ("csv", "parquet")]
+    candidates = [data_dir / f"{table}.{ext}" for ext in _FORMATS]
     found = [path for path in candidates if path.exists()]
     if len(found) > 1:
         raise ContractError(
@@ -440,40 +591,236 @@ def find_table_file(data_dir: Path, table: str) -> Path | None:
 
 
 def read_table_file(path: Path) -> pd.DataFrame:
-    """Read a CSV (UTF-8, all values as text) or Parquet file, or raise ContractError."""
+    """Read a CSV (UTF-8, all values as text) or Parquet file, or raise ContractError.
+
+    Column names are stripped of surrounding whitespace; a name given twice is an error.
+    """
+    path = Path(path)
+    name = str(path)
+    if not path.is_file():
+        raise ContractError([Violation(name, None, "not a regular file")])
+    try:
+        if path.suffix.lower() == ".parquet":
+            frame = _read_parquet(path)
+        else:
+            frame = _read_csv(name, path.read_bytes())
+    except OSError as exc:
+        raise ContractError(
+            [Violation(name, None, f"cannot read the file ({exc.strerror or exc})")]
+        ) from None
+    _check_header(name, frame)
+    return frame
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
     name = str(path)
     if path.stat().st_size == 0:
-        raise ContractError([Violation(name, None, "file is empty (no header row)")])
-    if path.suffix == ".parquet":
-        try:
-            return pd.read_parquet(path)
-        except Exception as exc:  # pyarrow raises many types for a corrupt file
-            raise ContractError(
-                [Violation(name, None, f"not a readable Parquet file ({type(exc).__name__})")]
-            ) from None
-    raw_bytes = path.read_bytes()
+        raise ContractError([Violation(name, None, "file is empty (0 bytes)")])
     try:
-        text = raw_bytes.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw_bytes[: exc.start].count(b"\n") + 1
-        snippet = raw_bytes[max(0, exc.start - 10) : exc.start + 10]
-        rows = [(line - 1 if line > 1 else None, f"line {line}: {snippet!r}")]
+        # Nullable dtypes: integer ids with gaps stay integers, NaN in floats becomes empty.
+        frame = pd.read_parquet(path, dtype_backend="numpy_nullable")
+    except Exception as exc:  # pyarrow raises many types for a corrupt file
         raise ContractError(
-            [Violation(name, None, "encoding: file is not valid UTF-8", rows, 1)]
+            [Violation(name, None, f"not a readable Parquet file ({type(exc).__name__}: {exc})")]
         ) from None
-    if not text.strip():
-        raise ContractError([Violation(name, None, "file is empty (no header row)")])
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""], skipinitialspace=False
-        )
-    except (pd.errors.ParserError, csv.Error) as exc:
-        raise ContractError([Violation(name, None, f"not a well-formed CSV file: {exc}")]) from None
     frame.columns = [str(column).strip() for column in frame.columns]
-    duplicated = [c for c in frame.columns if "." in c and c.rsplit(".", 1)[0] in frame.columns]
-    if duplicated:
-        raise ContractError([Violation(name, duplicated[0], "column appears twice in the header")])
+    return frame.reset_index(drop=True)
+
+
+def _check_header(name: str, frame: pd.DataFrame) -> None:
+    _check_names(name, [str(column) for column in frame.columns])
+
+
+def _check_names(name: str, names: list[str]) -> None:
+    twice = sorted({column for column in names if names.count(column) > 1})
+    if twice:
+        raise ContractError(
+            [Violation(name, column, "column appears twice in the header") for column in twice]
+        )
+
+
+def _encoding_violation(name: str, data: bytes) -> Violation | None:
+    """A file-level violation for files that are plainly not UTF-8 text (UTF-16/32, binary)."""
+    boms = {
+        codecs.BOM_UTF32_LE: "UTF-32",
+        codecs.BOM_UTF32_BE: "UTF-32",
+        codecs.BOM_UTF16_LE: "UTF-16",
+        codecs.BOM_UTF16_BE: "UTF-16",
+    }
+    for bom, encoding in boms.items():
+        if data.startswith(bom):
+            return Violation(
+                name, None, f"encoding: file is {encoding}, not UTF-8: save it as CSV UTF-8"
+            )
+    if b"\x00" in data[:4096]:
+        return Violation(
+            name, None, "encoding: file holds NUL bytes (UTF-16 or binary?): save it as CSV UTF-8"
+        )
+    return None
+
+
+def _csv_options(
+    n_columns: int, threads: bool, on_invalid: Callable[[Any], str] | None, text: bool = True
+) -> dict[str, Any]:
+    kind = pyarrow.string() if text else pyarrow.binary()
+    return {
+        # The header is read as the first row (names f0, f1, ...), so every field is text and
+        # the header's own field count is what each row must match.
+        "read_options": pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+        "parse_options": pacsv.ParseOptions(
+            newlines_in_values=True, invalid_row_handler=on_invalid
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={f"f{i}": kind for i in range(n_columns + 64)},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
+
+
+def _header_fields(data: bytes) -> list[str]:
+    head = data[: 1 << 16].decode("utf-8-sig", errors="replace")
+    return next(csv.reader(io.StringIO(head)), [])
+
+
+def _read_csv(name: str, data: bytes) -> pd.DataFrame:
+    bad_encoding = _encoding_violation(name, data)
+    if bad_encoding is not None:
+        raise ContractError([bad_encoding])
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    if not body or body.isspace():
+        raise ContractError([Violation(name, None, "file is empty (no header row)")])
+    if not body.endswith(b"\n") and b"\n" not in body:
+        body += b"\n"  # a lone header without a line end
+    header = _header_fields(body)
+    if len(header) == 1:
+        for separator, label in ((";", "semicolons"), ("\t", "tabs")):
+            if separator in header[0]:
+                raise ContractError(
+                    [
+                        Violation(
+                            name,
+                            None,
+                            f"not comma-separated: the header is split by {label} "
+                            f"({header[0][:60]!r}): save it as CSV with commas",
+                        )
+                    ]
+                )
+    ragged: list[Any] = []
+
+    def collect(row: Any) -> str:
+        ragged.append(row)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(pyarrow.py_buffer(body), **_csv_options(len(header), True, collect))
+    except pyarrow.ArrowInvalid as exc:
+        if "UTF8" in str(exc) or "utf8" in str(exc).lower():
+            raise ContractError(_utf8_violations(name, body, len(header))) from None
+        raise ContractError([Violation(name, None, f"not a well-formed CSV file: {exc}")]) from None
+    if ragged:
+        raise ContractError([_ragged_violation(name, body, len(header), len(ragged))])
+    names = [
+        _column_name(value, i) for i, value in enumerate(table.slice(0, 1).to_pylist()[0].values())
+    ]
+    _check_names(name, names)
+    data_rows = table.slice(1)
+    unclosed = _unclosed_quote(name, body, data_rows)
+    if unclosed is not None:
+        raise ContractError([unclosed])
+    frame = data_rows.rename_columns(names).to_pandas(
+        types_mapper={
+            pyarrow.string(): pd.StringDtype(),
+            pyarrow.large_string(): pd.StringDtype(),
+        }.get
+    )
+    for column in frame.columns:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype):
+            frame[column] = values.mask(values == "")  # empty cells are missing values
     return frame
+
+
+def _unclosed_quote(name: str, body: bytes, rows: pyarrow.Table) -> Violation | None:
+    """A quote opened and never closed swallows the rest of the file into one value."""
+    if rows.num_rows == 0 or body.count(b'"') % 2 == 0:
+        return None
+    last = rows.slice(rows.num_rows - 1).to_pylist()[0]
+    swallowed = [str(v) for v in last.values() if v is not None and ("\n" in v or "\r" in v)]
+    if not swallowed:
+        return None
+    value = swallowed[0] if len(swallowed[0]) <= 80 else swallowed[0][:77] + "..."
+    rule = "malformed CSV: a quoted value is never closed (it runs to the end of the file)"
+    return Violation(name, None, rule, [(rows.num_rows, repr(value))], 1)
+
+
+def _column_name(value: object, position: int) -> str:
+    text = "" if value is None else str(value).strip()
+    return text or f"Unnamed: {position}"
+
+
+def _ragged_violation(name: str, body: bytes, n_header: int, n_bad: int) -> Violation:
+    """Rows with the wrong number of fields; re-read single-threaded to learn their numbers."""
+    rows: list[tuple[int | None, str]] = []
+
+    def collect(row: Any) -> str:
+        number = row.number - 1 if row.number is not None and row.number > 0 else None
+        text = row.text if len(row.text) <= 80 else row.text[:77] + "..."
+        rows.append((number, f"{row.actual_columns} fields: {text!r}"))
+        return "skip" if len(rows) < MAX_ROWS_REPORTED else "error"  # enough: stop reading
+
+    with contextlib.suppress(pyarrow.ArrowInvalid):
+        pacsv.read_csv(pyarrow.py_buffer(body), **_csv_options(n_header, False, collect))
+    rule = (
+        f"malformed CSV: each row must have as many fields as the header ({n_header}); "
+        "quote values that hold commas, close every quote"
+    )
+    return Violation(name, None, rule, rows, n_bad)
+
+
+def _utf8_violations(name: str, body: bytes, n_header: int) -> list[Violation]:
+    """Locate cells that are not UTF-8 (usually Windows-1252/Latin-1 exports) by column."""
+    rule = "encoding: not valid UTF-8 (Windows-1252/Latin-1?): save the file as CSV UTF-8"
+    try:
+        table = pacsv.read_csv(
+            pyarrow.py_buffer(body), **_csv_options(n_header, True, lambda row: "skip", text=False)
+        )
+    except pyarrow.ArrowInvalid:
+        table = None
+    violations: list[Violation] = []
+    if table is not None:
+        header = table.slice(0, 1).to_pylist()[0]
+        for position, column in enumerate(table.column_names):
+            try:
+                pc.cast(table[column], pyarrow.string())
+                continue
+            except pyarrow.ArrowInvalid:
+                pass
+            label = _column_name(
+                (header[column] or b"").decode("utf-8", errors="replace"), position
+            )
+            offending: list[tuple[int | None, str]] = []
+            count = 0
+            for row, value in enumerate(table[column].to_pylist()):
+                if value is None:
+                    continue
+                try:
+                    value.decode("utf-8")
+                except UnicodeDecodeError:
+                    count += 1
+                    if len(offending) < MAX_ROWS_REPORTED:
+                        offending.append((row or None, _show(value)))
+            violations.append(Violation(name, label, rule, offending, count))
+    if not violations:
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = body[: exc.start].count(b"\n") + 1
+            snippet = body[max(0, exc.start - 20) : exc.start + 20]
+            violations.append(
+                Violation(name, None, rule, [(None, f"line {line}: {_show(snippet)}")], 1)
+            )
+    return violations
 
 
 def _load_one(
@@ -482,15 +829,33 @@ def _load_one(
     path = find_table_file(data_dir, table)
     if path is None:
         if table in REQUIRED_TABLES:
-            raise ContractError(
-                [Violation(str(data_dir), None, f"required table '{table}' is missing "
-                           f"(expected {table}.csv or {table}.parquet)")]
-            )
+            raise ContractError([Violation(str(data_dir), None, _missing_rule(data_dir, table))])
         return None
-    raw = read_table_file(path)
-    if table in REQUIRED_TABLES and raw.empty:
-        raise ContractError([Violation(str(path), None, "table has a header but no rows")])
-    return validate_table(table, raw, str(path), known_services=known_services, timezone=timezone)
+    try:
+        raw = read_table_file(path)
+        if table in REQUIRED_TABLES and raw.empty:
+            raise ContractError([Violation(str(path), None, "table has a header but no rows")])
+        return validate_table(
+            table, raw, str(path), known_services=known_services, timezone=timezone
+        )
+    except (ContractError, SidakError):
+        raise
+    except Exception as exc:  # a bug here must still reach the user as a report, not a trace
+        logger.debug("unexpected error while checking %s", path, exc_info=True)
+        rule = f"could not be checked ({type(exc).__name__}: {exc}); please report this"
+        raise ContractError([Violation(str(path), None, rule)]) from exc
+
+
+def _missing_rule(data_dir: Path, table: str) -> str:
+    rule = f"required table '{table}' is missing (expected {table}.csv or {table}.parquet)"
+    near = sorted(
+        p.name
+        for p in data_dir.iterdir()
+        if p.name.lower().startswith(table) and p.name not in {f"{table}.{e}" for e in _FORMATS}
+    )
+    if near:
+        rule += f"; found {', '.join(near[:5])}: only .csv and .parquet files are read"
+    return rule
 
 
 def load_data_dir(data_dir: Path | str, timezone: str = "Asia/Jakarta") -> Dataset:
@@ -501,37 +866,28 @@ def load_data_dir(data_dir: Path | str, timezone: str = "Asia/Jakarta") -> Datas
     """
     root = Path(data_dir)
     if not root.is_dir():
-        raise ContractError([Violation(str(root), None, "data directory does not exist")])
-    tables: dict[str, pd.DataFrame | None] = {}
+        rule = "not a directory" if root.exists() else "data directory does not exist"
+        raise ContractError([Violation(str(root), None, rule)])
+    _check_timezone(timezone)
     violations: list[Violation] = []
-    loaders: list[tuple[str, Callable[[], pd.DataFrame | None]]] = [
-        ("services", lambda: _load_one(root, "services", timezone)),
-        (
-            "transactions",
-            lambda: _load_one(
-                root,
-                "transactions",
-                timezone,
-                None if tables.get("services") is None else tables["services"]["service_code"],
-            ),
-        ),
-        ("complaints", lambda: _load_one(root, "complaints", timezone)),
-        ("holidays", lambda: _load_one(root, "holidays", timezone)),
-        ("outcomes", lambda: _load_one(root, "outcomes", timezone)),
-    ]
-    for table, load in loaders:
+
+    def attempt(table: str, known_services: pd.Series | None = None) -> pd.DataFrame | None:
         try:
-            tables[table] = load()
+            return _load_one(root, table, timezone, known_services)
         except ContractError as error:
-            violations += error.violations
-            tables[table] = None
-    if violations:
+            violations.extend(error.violations)
+            return None
+
+    services = attempt("services")
+    transactions = attempt("transactions", None if services is None else services["service_code"])
+    complaints, holidays, outcomes = (attempt(t) for t in ("complaints", "holidays", "outcomes"))
+    if violations or services is None or transactions is None:
         raise ContractError(violations)
     return Dataset(
-        services=tables["services"],  # type: ignore[arg-type]
-        transactions=tables["transactions"],  # type: ignore[arg-type]
-        complaints=tables["complaints"],
-        holidays=tables["holidays"],
-        outcomes=tables["outcomes"],
+        services=services,
+        transactions=transactions,
+        complaints=complaints,
+        holidays=holidays,
+        outcomes=outcomes,
         source=str(root),
     )
