@@ -65,7 +65,7 @@ class RedFlagRules(BaseEstimator):
     def __init__(
         self,
         fee_weight: float = 3.0,
-        delay_weight: float = 0.6,
+        delay_weight: float = 0.8,
         speed_weight: float = 0.5,
         officer_weight: float = 1.5,
     ) -> None:
@@ -103,13 +103,14 @@ class RedFlagRules(BaseEstimator):
         # pace: outages, surges, holidays and slow-but-honest officers are taken out first.
         delay = np.minimum(F["delay_z"], F["officer_relative_delay_z"]).to_numpy(dtype=float)
         past_standard = (F["sla_ratio"] > 1.0).to_numpy(dtype=float)
-        held = self.delay_weight * np.clip(delay - 1.5, 0.0, 5.0) * past_standard
+        # Two robust sigmas slower is ordinary variation; from three on, a file is held.
+        held = self.delay_weight * np.clip(delay - 2.5, 0.0, 4.0) * past_standard
         is_open = F["is_open"].to_numpy(dtype=bool)
         p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
         p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.7 * held, 0.0)
         speed = F["speed_z"].to_numpy(dtype=float)
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
-        p["COMPLETED_OFF_HOURS"] = 0.8 * F["completed_off_hours_unusual"].to_numpy(dtype=float)
+        p["COMPLETED_OFF_HOURS"] = 1.0 * F["completed_off_hours_unusual"].to_numpy(dtype=float)
 
     def _people_points(self, F: pd.DataFrame, p: pd.DataFrame, own: np.ndarray) -> None:
         officer = (
@@ -127,14 +128,16 @@ class RedFlagRules(BaseEstimator):
         lift = F["agent_pair_lift"].to_numpy(dtype=float)
         tied = _clip01((lift - 2.0) / 4.0) * (F["agent_pair_share"].to_numpy(dtype=float) >= 0.4)
         fast = _clip01(F["speed_z"] / 2.0) + _clip01(-F["agent_median_z"] / 2.0)
-        p["AGENT_TIED_TO_OFFICER"] = 1.2 * tied * (0.4 + 0.6 * _clip01(fast))
+        p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.4 + 0.6 * _clip01(fast))
 
     def points(self, F: pd.DataFrame) -> pd.DataFrame:
         p = pd.DataFrame(index=F.index)
         self._fee_points(F, p)
         self._time_points(F, p)
         p["CASH_WHERE_NONCASH_NORM"] = 0.6 * F["cash_unusual"].to_numpy(dtype=float)
-        p["EXTRA_VISITS"] = 0.35 * np.clip(F["visits_excess"].to_numpy(dtype=float), 0, 3)
+        # One extra visit is a missing document; coming back again and again is not.
+        extra = F["visits_excess"].to_numpy(dtype=float)
+        p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0)
         money = F["money_complaint_on_transaction"].to_numpy(dtype=float)
         p["MONEY_COMPLAINT"] = 2.0 * money
         own = p.sum(axis=1).to_numpy()
@@ -206,7 +209,7 @@ class RiskModel(BaseEstimator):
         label_half_weight: int = 150,
         max_supervised_weight: float = 0.8,
         evidence_scale: float = 2.0,
-        engine_weight: float = 1.5,
+        engine_weight: float = 2.0,
         engine_max_rows: int = 200_000,
         language: str = "id",
         random_state: int = 0,
