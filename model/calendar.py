@@ -49,6 +49,13 @@ class WorkingCalendar:
         # One year of margin: pending files and SLA deadlines spill into the next year.
         return cls(int(start.year) - 1, int(end.year) + 1, closures)
 
+    def __getstate__(self) -> dict[str, object]:
+        # Cached values (numpy's busdaycalendar cannot be pickled) are rebuilt on demand.
+        return {key: self.__dict__[key] for key in ("first_year", "last_year", "extra_closures")}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+
     @cached_property
     def closed_days(self) -> np.ndarray:
         national = national_holidays(range(self.first_year, self.last_year + 1))
