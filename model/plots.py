@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sklearn.metrics import precision_recall_curve
 
@@ -25,9 +26,10 @@ BAND_COLOURS = {"low": "#7f9fbf", "medium": "#e0a030", "high": "#c03030"}
 CLASS_COLOURS = {"irregular": "#c03030", "benign look-alike": "#e0a030", "benign": "#7f9fbf"}
 
 
-def _figure(width: float = 6.4, height: float = 4.2) -> tuple[Figure, object]:
+def _figure(width: float = 6.4, height: float = 4.2) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return figure, figure.subplots()
+    ax: Axes = figure.subplots()
+    return figure, ax
 
 
 def pr_curve_figure(ranked: pd.DataFrame, label: str = "Sidak") -> Figure:
@@ -54,7 +56,7 @@ def score_distribution_figure(ranked: pd.DataFrame) -> Figure:
         "benign look-alike": lookalike,
         "benign": ~irregular & ~lookalike,
     }
-    bins = np.linspace(0, 1, 41)
+    bins = np.linspace(0, 1, 41).tolist()
     for name, mask in classes.items():
         if mask.any():
             ax.hist(
@@ -75,7 +77,7 @@ def score_distribution_figure(ranked: pd.DataFrame) -> Figure:
 def band_distribution_figure(scores: pd.DataFrame) -> Figure:
     """Histogram of risk scores stacked by risk band (needs no truth)."""
     figure, ax = _figure()
-    bins = np.linspace(0, 1, 41)
+    bins = np.linspace(0, 1, 41).tolist()
     present = [band for band in BANDS if (scores["risk_band"] == band).any()]
     ax.hist(
         [scores.loc[scores["risk_band"] == band, "risk_score"] for band in present],

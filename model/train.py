@@ -73,7 +73,7 @@ def labels_from_outcomes(
 
 def build_model(settings: Settings) -> RiskModel:
     """A RiskModel with the capacity, language and seed from settings."""
-    wanted = {
+    wanted: dict[str, Any] = {
         "capacity_high_per_month": settings.capacity_high_per_month,
         "capacity_medium_per_month": settings.capacity_medium_per_month,
         "language": settings.language,

@@ -70,6 +70,9 @@ def test_promote_sets_champion_and_resolution_follows_it(
     first = train(small_world, settings=mlflow_settings, truth_dir=None)
     second = train(small_world, settings=mlflow_settings, register=False, track=False)
     assert second.model_version > first.model_version
+    # same data, same settings: the same model (seeded), only the version differs
+    pd.testing.assert_series_equal(first.scores["risk_score"], second.scores["risk_score"])
+    assert first.bundle.metadata["data_fingerprint"] == second.bundle.metadata["data_fingerprint"]
     # no champion yet: the newest local bundle
     assert resolve_model(None, mlflow_settings) == second.bundle_path
     promote(first.registered_version or "", mlflow_settings)
