@@ -13,7 +13,6 @@ refuses a bundle whose hash is missing or does not match.
 
 from __future__ import annotations
 
-import copyreg
 import hashlib
 import json
 import logging
@@ -42,15 +41,6 @@ MODEL_FILE = "model.joblib"
 HASH_FILE = "model.joblib.sha256"
 METADATA_FILE = "metadata.json"
 MODEL_VERSION_PATTERN = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
-
-
-def _reduce_busdaycalendar(calendar: np.busdaycalendar) -> tuple[Any, tuple[Any, ...]]:
-    return np.busdaycalendar, (calendar.weekmask, calendar.holidays)
-
-
-# numpy's business-day calendar has no pickle support; fitted working-day calendars hold
-# one, so teach pickle to rebuild it from its weekmask and holidays.
-copyreg.pickle(np.busdaycalendar, _reduce_busdaycalendar)
 
 # Sort keys used to canonicalise each contract table before fingerprinting.
 _TABLE_KEYS = {
