@@ -8,6 +8,7 @@ delete path in the code, and database triggers refuse both (see the migration).
 from __future__ import annotations
 
 import logging
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,7 +34,7 @@ class AuditContext:
     outcome: str | None = None
 
 
-def audit_context(scope: dict[str, Any]) -> AuditContext:
+def audit_context(scope: MutableMapping[str, Any]) -> AuditContext:
     """The request's audit context (created on first use)."""
     context = scope.get(SCOPE_KEY)
     if context is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session, sessionmaker
 
 from model.cli import app, user_errors
 from service.security import Role
@@ -17,7 +18,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(db_app, name="db")
 
 
-def _sessions():  # type: ignore[no-untyped-def]
+def _sessions() -> sessionmaker[Session]:
     from service.db.migrate import upgrade
     from service.db.session import make_engine, make_sessionmaker
     from service.settings import get_settings

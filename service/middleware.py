@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -141,7 +140,7 @@ async def _refuse_too_large(send: Send, limit: int, request_id: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def _route_template(scope: dict[str, Any]) -> str:
+def _route_template(scope: Scope) -> str:
     """The matched route's path (no route has path parameters, so it is the template) or
     'unmatched', keeping the metrics' label set bounded."""
     return str(scope["path"]) if scope.get("endpoint") is not None else "unmatched"

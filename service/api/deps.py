@@ -9,7 +9,7 @@ ModelDep        the model in service at the time of the call (503 with the reaso
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -31,7 +31,8 @@ bearer = HTTPBearer(
 
 
 async def get_state(request: Request) -> ServiceState:
-    return request.app.state.sidak  # type: ignore[no-any-return]
+    state: ServiceState = request.app.state.sidak
+    return state
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
@@ -91,7 +92,7 @@ def get_principal(
 CurrentKey = Annotated[Principal, Depends(get_principal)]
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency admitting keys whose role includes ``role`` (admin ⊇ supervisor ⊇ scorer)."""
 
     async def check(principal: CurrentKey) -> Principal:

@@ -196,25 +196,24 @@ class EntityResponse(BaseModel):
     )
 
 
+MODEL_INFO_EXAMPLE: dict[str, Any] = {
+    "model_version": "20240401T101500Z-3fa91c2d",
+    "sha256": "9c1e...e07b",
+    "loaded_at": "2024-04-02T01:00:00Z",
+    "source": "models/20240401T101500Z-3fa91c2d",
+    "data_fingerprint": "3fa91c2d...",
+    "metrics": {"precision_at_50": 0.62},
+    "thresholds": {"high": 0.93, "medium": 0.71},
+    "metadata": {},
+}
+
+
 class ModelInfo(BaseModel):
     """The model in service."""
 
     model_config = ConfigDict(
         protected_namespaces=(),
-        json_schema_extra={
-            "examples": [
-                {
-                    "model_version": "20240401T101500Z-3fa91c2d",
-                    "sha256": "9c1e...e07b",
-                    "loaded_at": "2024-04-02T01:00:00Z",
-                    "source": "models/20240401T101500Z-3fa91c2d",
-                    "data_fingerprint": "3fa91c2d...",
-                    "metrics": {"precision_at_50": 0.62},
-                    "thresholds": {"high": 0.93, "medium": 0.71},
-                    "metadata": {},
-                }
-            ]
-        },
+        json_schema_extra={"examples": [MODEL_INFO_EXAMPLE]},
     )
 
     model_version: str
@@ -245,8 +244,8 @@ class ReloadResponse(BaseModel):
                 {
                     "previous_version": "20240301T090000Z-11aa22bb",
                     "changed": True,
-                    "model": ModelInfo.model_config["json_schema_extra"]["examples"][0],
-                }  # type: ignore[index]
+                    "model": MODEL_INFO_EXAMPLE,
+                }
             ]
         },
     )

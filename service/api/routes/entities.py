@@ -9,7 +9,7 @@ and no second copy of applicants' data to protect. Role: supervisor (it names of
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -60,7 +60,7 @@ async def _rank(
     return Response(content, media_type="application/json")
 
 
-_DOC = dict(
+_DOC: dict[str, Any] = dict(
     response_class=Response,
     responses={
         200: {"model": EntityResponse, "description": "Ranked entities with their evidence."},
