@@ -68,11 +68,13 @@ class RedFlagRules(BaseEstimator):
         delay_weight: float = 0.8,
         speed_weight: float = 0.5,
         officer_weight: float = 1.5,
+        verdict_weight: float = 2.0,
     ) -> None:
         self.fee_weight = fee_weight
         self.delay_weight = delay_weight
         self.speed_weight = speed_weight
         self.officer_weight = officer_weight
+        self.verdict_weight = verdict_weight
 
     def fit(self, F: pd.DataFrame, y: object = None) -> RedFlagRules:
         self.codes_ = list(self.points(F.head(1)).columns)
@@ -129,6 +131,12 @@ class RedFlagRules(BaseEstimator):
         tied = _clip01((lift - 2.0) / 4.0) * (F["agent_pair_share"].to_numpy(dtype=float) >= 0.4)
         fast = _clip01(F["speed_z"] / 2.0) + _clip01(-F["agent_median_z"] / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.4 + 0.6 * _clip01(fast))
+        # Supervisors' verdicts on other files of the same officer or intermediary.
+        # An agency's record only counts where it is tied to one officer (a licensed biro
+        # jasa files with everyone, and one bad file of theirs says little of the others).
+        confirmed = F["officer_confirmed"] + F["agent_confirmed"] * (tied > 0)
+        record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(F["officer_dismissed"] / 10.0))
+        p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.5 + 0.5 * _clip01(own / 1.0))
 
     def points(self, F: pd.DataFrame) -> pd.DataFrame:
         p = pd.DataFrame(index=F.index)
@@ -237,7 +245,7 @@ class RiskModel(BaseEstimator):
         holidays: pd.DataFrame | None = None,
     ) -> RiskModel:
         self.features_ = FeatureBuilder().fit(
-            transactions, services=services, complaints=complaints, holidays=holidays
+            transactions, y, services=services, complaints=complaints, holidays=holidays
         )
         F = self.features_.transform(transactions, complaints)
         self.rules_ = RedFlagRules().fit(F)

@@ -97,6 +97,11 @@ TEMPLATES: dict[str, ReasonTemplate] = {
             "This intermediary files {share} of its applications with the same officer",
         ),
         ReasonTemplate(
+            "CONFIRMED_BEFORE",
+            "Pengawas telah mengonfirmasi {confirmed} kasus lain dari petugas/perantara ini",
+            "Supervisors confirmed {confirmed} other cases of this officer or intermediary",
+        ),
+        ReasonTemplate(
             "UNUSUAL_PATTERN",
             "Kombinasi waktu, biaya dan perilaku yang tidak lazim dibanding transaksi lain",
             "An unusual combination of timing, fees and behaviour compared with others",
@@ -142,6 +147,9 @@ def _fields(features: pd.DataFrame, code: str) -> pd.DataFrame:
         )
     if code == "AGENT_TIED_TO_OFFICER":
         return pd.DataFrame({"share": (100 * f["agent_pair_share"]).map(lambda v: f"{v:.0f}%")})
+    if code == "CONFIRMED_BEFORE":
+        total = f["officer_confirmed"] + f["agent_confirmed"] * (f["agent_pair_lift"] > 2)
+        return pd.DataFrame({"confirmed": total.map(days)})
     return pd.DataFrame(index=f.index)
 
 

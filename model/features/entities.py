@@ -40,8 +40,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         self.min_agent_filings = min_agent_filings
 
     def fit(
-        self, X: pd.DataFrame, y: object = None, complaints: pd.DataFrame | None = None
+        self, X: pd.DataFrame, y: pd.Series | None = None, complaints: pd.DataFrame | None = None
     ) -> EntityProfiles:
+        """``y``: supervisors' verdicts aligned to ``X`` (1 confirmed, 0 dismissed, NaN)."""
         frame = X.assign(
             _fast=(X["time_z"] < FAST_Z).astype(float),
             _slow=(X["time_z"] < np.inf) & (X["time_z"] > SLOW_Z),
@@ -50,6 +51,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         self.officers_ = self._fit_officers(frame, complaints)
         self.offices_ = self._fit_offices(frame, complaints)
         self.agents_, self.pairs_ = self._fit_agents(frame)
+        self.verdicts_ = {key: self._fit_verdicts(X, y, key) for key in ("officer_id", "agent_id")}
         self.feature_names_out_ = np.array(
             [
                 "officer_fee_signal_excess",
@@ -62,9 +64,25 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "agent_pair_lift",
                 "agent_pair_share",
                 "agent_median_z",
+                "officer_confirmed",
+                "officer_dismissed",
+                "agent_confirmed",
             ]
         )
         return self
+
+    @staticmethod
+    def _fit_verdicts(X: pd.DataFrame, y: pd.Series | None, key: str) -> pd.DataFrame:
+        """Confirmed and dismissed reviews per officer or agent (empty without verdicts)."""
+        if y is None or key not in X:
+            return pd.DataFrame(columns=["confirmed", "dismissed"])
+        reviewed = pd.DataFrame({"entity": X[key].astype(object), "verdict": y}).dropna()
+        return pd.DataFrame(
+            {
+                "confirmed": reviewed["verdict"].eq(1).groupby(reviewed["entity"]).sum(),
+                "dismissed": reviewed["verdict"].eq(0).groupby(reviewed["entity"]).sum(),
+            }
+        ).astype(float)
 
     def _fit_officers(self, frame: pd.DataFrame, complaints: pd.DataFrame | None) -> pd.DataFrame:
         known = frame[frame["officer_id"].notna()]
@@ -166,6 +184,13 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             else pd.Series(0.0, index=X.index)
         )
         out["agent_median_z"] = agent_z.astype(float).fillna(0.0).to_numpy()
+        verdicts = getattr(self, "verdicts_", {})
+        for key, prefix in (("officer_id", "officer"), ("agent_id", "agent")):
+            table = verdicts.get(key, pd.DataFrame(columns=["confirmed", "dismissed"]))
+            keys = X[key].astype(object)
+            out[f"{prefix}_confirmed"] = self._lookup(keys, table, "confirmed")
+            if prefix == "officer":
+                out["officer_dismissed"] = self._lookup(keys, table, "dismissed")
         return out
 
     @staticmethod

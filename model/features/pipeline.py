@@ -38,7 +38,11 @@ CONTEXT_COLUMNS = (
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
-    """Transactions (+ catalogue, complaints, closures) -> one row of named features each."""
+    """Transactions (+ catalogue, complaints, closures) -> one row of named features each.
+
+    ``y`` (optional, aligned to transactions: 1 confirmed, 0 dismissed, NaN unreviewed) gives
+    officers and intermediaries their record of supervisors' verdicts.
+    """
 
     def __init__(self, timezone: str = "Asia/Jakarta") -> None:
         self.timezone = timezone
@@ -73,7 +77,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         frame = frame.join(self.timing_.transform(frame))
         frame["fee_signal"] = self._fee_signal(frame)
         signals = complaint_signals(complaints)
-        self.entities_ = EntityProfiles().fit(frame, complaints=self._attach(signals, frame))
+        verdicts = None if y is None else pd.Series(np.asarray(y, dtype=float), index=frame.index)
+        self.entities_ = EntityProfiles().fit(
+            frame, verdicts, complaints=self._attach(signals, frame)
+        )
         self.signal_names_ = np.array(self._feature_names())
         self.feature_names_out_ = np.array([*CONTEXT_COLUMNS, *self.signal_names_])
         return self
