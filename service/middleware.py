@@ -79,6 +79,18 @@ class ServiceMiddleware:
             self.metrics.requests.labels(method, route, str(status["code"])).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             if audited:
+                context: AuditContext = scope[SCOPE_KEY]
+                # Counts and hashes only: never identifiers from the payload.
+                log.debug(
+                    "%s %s %s %.1fms n=%s batch=%s key=%s",
+                    method,
+                    route,
+                    status["code"],
+                    elapsed * 1000,
+                    context.n_transactions,
+                    (context.batch_sha256 or "-")[:12],
+                    context.principal.key_id if context.principal else "-",
+                )
                 await run_in_threadpool(
                     self.audit.append,
                     scope[SCOPE_KEY],
