@@ -44,7 +44,9 @@ def user_errors(func: F) -> F:
 
 
 @app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False) -> None:
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log more.")] = False,
+) -> None:
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -79,7 +81,9 @@ def validate(data_dir: DataDir) -> None:
 @user_errors
 def simulate(
     out_dir: Annotated[Path, typer.Argument(help="Where to write the simulated world.")],
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (default: the config's, else 0).")
+    ] = None,
     months: Annotated[int | None, typer.Option(help="Months simulated.")] = None,
     offices: Annotated[int | None, typer.Option(help="Number of service offices.")] = None,
     volume: Annotated[
@@ -254,3 +258,42 @@ def report(
     )
     truth_note = f"truth {result.truth_dir}" if result.truth_dir else "no truth: metrics skipped"
     typer.echo(f"report for model {result.model_version or '(unknown)'} ({truth_note}) -> {target}")
+
+
+@app.command()
+@user_errors
+def entities(
+    data_dir: DataDir,
+    level: Annotated[str, typer.Option(help="officer or office.")] = "officer",
+    start: Annotated[
+        str | None, typer.Option(help="First day of the period (ISO date, inclusive).")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option(help="End of the period (ISO date, exclusive).")
+    ] = None,
+    top: Annotated[int, typer.Option(help="How many to print.")] = 20,
+    model: ModelRef = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Also write the full ranking as CSV.")
+    ] = None,
+) -> None:
+    """Rank officers or offices for a period, with the evidence behind each rank."""
+    from model.bundle import load_bundle
+    from model.contract import load_data_dir
+    from model.registry import resolve_model
+
+    if level not in ("officer", "office"):
+        raise SidakError(f"--level must be 'officer' or 'office', not {level!r}")
+    dataset = load_data_dir(data_dir, timezone=get_settings().timezone)
+    bundle = load_bundle(resolve_model(model))
+    ranking = bundle.model.rank_entities(
+        dataset.transactions, dataset.complaints, level=level, start=start, end=end
+    )
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        ranking.to_csv(output, index=False)
+    shown = ranking.head(top).copy()
+    for column in ("entity_score", "mean_risk", "max_risk", "flagged_weight"):
+        shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    typer.echo(f"{level}s ranked by {bundle.model_version} on {data_dir}")
+    typer.echo(shown.to_string(index=False))

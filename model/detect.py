@@ -400,7 +400,8 @@ class RiskModel(BaseEstimator):
                 "risk": risk,
                 "flagged": np.where(risk >= self.thresholds_["medium"], risk, 0.0),
                 "high": risk >= self.thresholds_["high"],
-            }
+            },
+            index=F.index,
         ).dropna(subset=[key])
         grouped = frame.groupby(key, sort=False)
         table = grouped.agg(

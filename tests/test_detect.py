@@ -238,3 +238,14 @@ def test_rules_need_no_optional_columns() -> None:
 def test_complaint_lexicon(text: str, names_money: bool) -> None:
     assert bool(money_terms(text)) == names_money
     assert bool(money_signal(pd.Series([text])).iloc[0] > 0.4) == names_money
+
+
+def test_entity_ranking_for_a_period(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, _ = world
+    march = fitted.rank_entities(
+        transactions, complaints, level="officer", start="2025-03-01", end="2025-04-01"
+    )
+    in_march = transactions["submitted_at"].between("2025-03-01", "2025-04-01", inclusive="left")
+    assert march["n_transactions"].sum() == in_march.sum()
+    assert march["rank"].tolist() == list(range(1, len(march) + 1))
+    assert march["entity_score"].is_monotonic_decreasing
