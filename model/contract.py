@@ -281,14 +281,20 @@ def _object_kinds(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return is_number & ~is_bool, is_bool
 
 
+def _empty_numbers(index: pd.Index, integer: bool) -> pd.Series:
+    n = len(index)
+    if integer:
+        empty = pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool))
+        return pd.Series(empty, index=index)
+    return pd.Series(np.full(n, np.nan), index=index)
+
+
 def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, Problems]:
     """Numbers (Int64 when ``integer`` else float64) and the cells that are not numbers."""
     rule = RULE_INTEGER if integer else RULE_NUMBER
-    empty_values = pd.Series(pd.NA if integer else np.nan, index=raw.index)
-    empty_values = empty_values.astype("Int64" if integer else "float64")
     dtype = raw.dtype
     if pd.api.types.is_bool_dtype(dtype):
-        return empty_values, [(rule, raw.notna().astype(bool))]
+        return _empty_numbers(raw.index, integer), [(rule, raw.notna().astype(bool))]
     if pd.api.types.is_integer_dtype(dtype):
         if pd.api.types.is_unsigned_integer_dtype(dtype):
             too_big = (raw > np.iinfo(np.int64).max).fillna(False).astype(bool)
@@ -320,14 +326,26 @@ def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, Problems]:
             return values.mask(bad), [(rule, bad)]
     text = _as_text(raw)
     present = text.notna().to_numpy(dtype=bool)
+    if not present.any():
+        return _empty_numbers(raw.index, integer), []
     if integer:
-        ok = text.str.fullmatch(_INTEGER_TEXT).fillna(False).astype(bool)
-        bad = present & ~ok.to_numpy()
-        values = text.where(ok).str.removeprefix("+").astype("Int64")
-        return values, [(rule, pd.Series(bad, index=raw.index))]
+        return _parse_integer_text(text, rule)
     numbers = pd.to_numeric(text, errors="coerce").astype("float64")
     bad = present & ~np.isfinite(numbers.to_numpy())
     return numbers.mask(bad), [(rule, pd.Series(bad, index=raw.index))]
+
+
+def _parse_integer_text(text: pd.Series, rule: str) -> tuple[pd.Series, Problems]:
+    """Digit strings to Int64 in pyarrow (about 3x faster than the pandas string methods)."""
+    arrow = pyarrow.array(text.array)
+    ok = pc.fill_null(pc.match_substring_regex(arrow, f"^{_INTEGER_TEXT}$"), False)
+    bad = pc.and_(pc.is_valid(arrow), pc.invert(ok))
+    digits = pc.utf8_ltrim(pc.if_else(ok, arrow, pyarrow.scalar(None, pyarrow.string())), "+")
+    values = pc.cast(digits, pyarrow.int64()).to_pandas(
+        types_mapper={pyarrow.int64(): pd.Int64Dtype()}.get
+    )
+    bad_mask = pd.Series(bad.to_numpy(zero_copy_only=False), index=text.index, dtype=bool)
+    return pd.Series(values.array, index=text.index), [(rule, bad_mask)]
 
 
 def _parse_bool(raw: pd.Series) -> tuple[pd.Series, Problems]:
@@ -367,16 +385,33 @@ def _parse_datetime(raw: pd.Series, timezone: str, date_only: bool) -> tuple[pd.
         return empty, [(rule, raw.notna().astype(bool))]
     else:
         text = _as_text(raw)
+        naive = _naive_iso_datetimes(text)
+        if naive is not None:  # the common case, parsed in pyarrow: no offsets, all valid
+            parsed, out_of_range = _to_ns(naive)
+            if date_only:
+                parsed = parsed.dt.normalize()
+            return parsed, [(RULE_DATE_RANGE, out_of_range)]
         utc = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
         with_offset = text.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
         wall = utc.dt.tz_localize(None)  # naive values: their own wall time (parsed as if UTC)
-        local = utc.dt.tz_convert(timezone).dt.tz_localize(None)
-        parsed, out_of_range = _to_ns(local.where(with_offset, wall))
+        if with_offset.any():
+            local = utc.dt.tz_convert(timezone).dt.tz_localize(None)
+            wall = local.where(with_offset, wall)
+        parsed, out_of_range = _to_ns(wall)
         unparsed = (text.notna() & utc.isna()).fillna(False).astype(bool)
         problems = [(rule, unparsed), (RULE_DATE_RANGE, out_of_range)]
     if date_only:
         parsed = parsed.dt.normalize()
     return parsed, problems
+
+
+def _naive_iso_datetimes(text: pd.Series) -> pd.Series | None:
+    """All values as naive datetime64[us] if pyarrow parses every one (no offsets), else None."""
+    try:
+        stamps = pc.cast(pyarrow.array(text.array), pyarrow.timestamp("us"))
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowNotImplementedError, pyarrow.ArrowTypeError):
+        return None
+    return pd.Series(stamps.to_pandas(), index=text.index)
 
 
 def _parse_column(raw: pd.Series, spec: ColumnSpec, timezone: str) -> tuple[pd.Series, Problems]:
@@ -687,9 +722,11 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
     bad_encoding = _encoding_violation(name, data)
     if bad_encoding is not None:
         raise ContractError([bad_encoding])
-    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
-    if not body or body.isspace():
+    # pyarrow skips a UTF-8 BOM itself; slicing it off here would copy the whole file.
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    if not data[start : start + 4096].strip() and not data[start:].strip():
         raise ContractError([Violation(name, None, "file is empty (no header row)")])
+    body = data
     if not body.endswith(b"\n") and b"\n" not in body:
         body += b"\n"  # a lone header without a line end
     header = _header_fields(body)
@@ -706,10 +743,10 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
                         )
                     ]
                 )
-    ragged: list[Any] = []
+    ragged = [0]
 
     def collect(row: Any) -> str:
-        ragged.append(row)
+        ragged[0] += 1
         return "skip"
 
     try:
@@ -718,8 +755,8 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise ContractError(_utf8_violations(name, body, len(header))) from None
         raise ContractError([Violation(name, None, f"not a well-formed CSV file: {exc}")]) from None
-    if ragged:
-        raise ContractError([_ragged_violation(name, body, len(header), len(ragged))])
+    if ragged[0]:
+        raise ContractError([_ragged_violation(name, body, len(header), ragged[0])])
     names = [
         _column_name(value, i) for i, value in enumerate(table.slice(0, 1).to_pylist()[0].values())
     ]
@@ -746,7 +783,7 @@ def _unclosed_quote(name: str, body: bytes, rows: pyarrow.Table) -> Violation | 
     if rows.num_rows == 0 or body.count(b'"') % 2 == 0:
         return None
     last = rows.slice(rows.num_rows - 1).to_pylist()[0]
-    swallowed = [str(v) for v in last.values() if v is not None and ("\n" in v or "\r" in v)]
+    swallowed = [v for v in last.values() if isinstance(v, str) and ("\n" in v or "\r" in v)]
     if not swallowed:
         return None
     value = swallowed[0] if len(swallowed[0]) <= 80 else swallowed[0][:77] + "..."

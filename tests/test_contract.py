@@ -394,6 +394,26 @@ def test_values_and_headers_are_stripped_and_utf8_bom_is_accepted(tmp_path: Path
     assert data.services["official_fee_idr"].tolist() == [0]
 
 
+def test_excel_csv_utf8_with_bom_and_crlf_loads(tmp_path: Path) -> None:
+    text = services().replace("\n", "\r\n")
+    tx = transactions({}, {"office_id": "Kantor Café"}).replace("\n", "\r\n")
+    root = make_dir(
+        tmp_path,
+        services=b"\xef\xbb\xbf" + text.encode(),
+        transactions=b"\xef\xbb\xbf" + tx.encode(),
+    )
+    data = load_data_dir(root)
+    assert data.services["sla_working_days"].tolist() == [14.0, 28.0]
+    assert data.transactions["fee_paid_idr"].tolist() == [0, 0]
+    assert data.transactions["office_id"].iloc[1] == "Kantor Café"
+
+
+def test_row_numbers_count_data_rows_not_blank_lines(tmp_path: Path) -> None:
+    text = transactions({}, {}, {"fee_paid_idr": "-1"}).replace("\nT2,", "\n\n\nT2,")
+    error = refused(make_dir(tmp_path, transactions=text))
+    assert_reported(error, "transactions.csv", "fee_paid_idr", "must be >= 0", [(3, "-1")])
+
+
 def test_na_like_text_is_a_value_not_missing(tmp_path: Path) -> None:
     data = load_data_dir(
         make_dir(tmp_path, transactions=transactions({"transaction_id": "NA", "office_id": "null"}))
@@ -951,6 +971,45 @@ def test_parquet_with_typed_columns_loads(tmp_path: Path) -> None:
     assert t["submitted_at"].iloc[0] == pd.Timestamp("2024-03-01 09:30")
     assert t["completed_at"].iloc[0] == pd.Timestamp("2024-03-02 09:00")
     assert pd.isna(t["completed_at"].iloc[1])
+
+
+def test_parquet_decimal_dictionary_and_date_columns_load(tmp_path: Path) -> None:
+    import datetime as dt
+    import decimal
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = make_dir(tmp_path, transactions=None)
+    (root / "transactions.csv").unlink()
+    table = pa.table(
+        {
+            "transaction_id": pa.array(["T1", "T2"]),
+            "office_id": pa.array(["A", "A"]).dictionary_encode(),
+            "service_code": pa.array(["KTP", "PBG"]).dictionary_encode(),
+            "submitted_at": pa.array([dt.datetime(2024, 3, 1, 9)] * 2, pa.timestamp("ms")),
+            "fee_paid_idr": pa.array(
+                [decimal.Decimal("0"), decimal.Decimal("50000")], pa.decimal128(18, 0)
+            ),
+        }
+    )
+    pq.write_table(table, root / "transactions.parquet")
+    pq.write_table(pa.table({"date": pa.array([dt.date(2024, 4, 8)])}), root / "holidays.parquet")
+
+    data = load_data_dir(root)
+
+    assert data.transactions["service_code"].tolist() == ["KTP", "PBG"]
+    assert data.transactions["fee_paid_idr"].tolist() == [0, 50000]
+    assert data.transactions["submitted_at"].iloc[0] == pd.Timestamp("2024-03-01 09:00")
+    assert data.closure_days == [pd.Timestamp("2024-04-08")]
+
+
+def test_parquet_duplicate_integer_keys_are_refused(tmp_path: Path) -> None:
+    tx = pd.DataFrame({**{k: [v, v] for k, v in TRANSACTION.items()}, "transaction_id": [7, 7]})
+    error = refused(make_dir(tmp_path, transactions=tx))
+    assert_reported(
+        error, "transactions.parquet", "transaction_id", "duplicate", [(1, "'7'"), (2, "'7'")]
+    )
 
 
 def test_parquet_bad_values_are_refused(tmp_path: Path) -> None:
