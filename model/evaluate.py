@@ -292,7 +292,7 @@ def evaluate_data_dir(
     files = _write_evaluation(metrics, scores, ranked_truth(scores, truth), target, version)
     result = Evaluation(metrics, version, target, files)
     if version:
-        result.run_id = _log_evaluation(version, metrics, target, settings)
+        result.run_id = _log_evaluation(version, metrics, list(files.values()), settings)
     return result
 
 
@@ -353,12 +353,12 @@ def _json_floats(metrics: dict[str, float]) -> dict[str, float | None]:
 
 
 def _log_evaluation(
-    model_version: str, metrics: dict[str, float], target: Path, settings: Settings
+    model_version: str, metrics: dict[str, float], files: list[Path], settings: Settings
 ) -> str | None:
     from model.registry import log_to_model_run
 
     try:
-        return log_to_model_run(model_version, metrics, target, settings=settings)
+        return log_to_model_run(model_version, metrics, files, settings=settings)
     except Exception as error:  # tracking is a convenience here: never lose the evaluation
         logger.warning("could not log the evaluation to MLflow: %s", error)
         return None

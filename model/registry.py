@@ -16,7 +16,8 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping
+import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -319,25 +320,30 @@ def _register(info: Any, run_id: str, bundle: ModelBundle, settings: Settings) -
 def log_to_model_run(
     model_version: str,
     metrics: Mapping[str, Any],
-    artifacts_dir: Path | None,
+    files: Iterable[Path] = (),
     *,
     prefix: str = "eval",
     settings: Settings | None = None,
 ) -> str | None:
-    """Add evaluation metrics and files to the training run of ``model_version``, if found."""
+    """Add evaluation metrics and files to the training run of ``model_version``, if found.
+
+    Metrics are logged as ``<prefix>/<name>`` and files under the ``<prefix>/`` artifact
+    folder; returns the run id, or None when no run is known for the model.
+    """
+    from mlflow.entities import Metric
+
     settings = settings or get_settings()
     run_id = find_run_id(model_version, settings)
     if run_id is None:
         logger.info("no MLflow run found for model %s: evaluation not logged", model_version)
         return None
     tracking = client(settings)
-    mlflow = _mlflow()
-    with mlflow.start_run(run_id=run_id):
-        safe = numeric_metrics({f"{prefix}/{k}": v for k, v in metrics.items()})
-        mlflow.log_metrics(safe)
-        if artifacts_dir is not None:
-            mlflow.log_artifacts(str(artifacts_dir), prefix)
-    logger.debug("logged evaluation to run %s via %s", run_id, tracking.tracking_uri)
+    now = int(time.time() * 1000)
+    safe = numeric_metrics({f"{prefix}/{k}": v for k, v in metrics.items()})
+    tracking.log_batch(run_id, metrics=[Metric(k, v, now, 0) for k, v in safe.items()])
+    for path in files:
+        tracking.log_artifact(run_id, str(path), prefix)
+    logger.info("logged evaluation of %s to MLflow run %s", model_version, run_id)
     return run_id
 
 

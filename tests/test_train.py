@@ -15,6 +15,7 @@ from model.bundle import MODEL_FILE, load_bundle
 from model.cli import app
 from model.contract import load_data_dir
 from model.errors import ModelNotFoundError
+from model.evaluate import evaluate_data_dir
 from model.predict import SCORE_COLUMNS, read_scores, score_frame
 from model.registry import CHAMPION, VERSION_TAG, client, list_models, promote, resolve_model
 from model.settings import Settings
@@ -29,7 +30,7 @@ REQUIRED_COLUMNS = {
 
 
 def test_train_registers_a_model_whose_pyfunc_scores_like_the_bundle(
-    small_world: Path, mlflow_settings: Settings
+    small_world: Path, mlflow_settings: Settings, tmp_path: Path
 ) -> None:
     import mlflow
 
@@ -60,6 +61,18 @@ def test_train_registers_a_model_whose_pyfunc_scores_like_the_bundle(
     assert predicted["transaction_id"].tolist() == sample["transaction_id"].tolist()
     np.testing.assert_allclose(predicted["risk_score"], expected["risk_score"], atol=1e-9)
     assert (predicted["model_version"] == bundle.model_version).all()
+
+    # evaluating the registered model adds to its training run
+    evaluation = evaluate_data_dir(
+        small_world, model_ref="1", output_dir=tmp_path / "eval", settings=mlflow_settings
+    )
+    assert evaluation.run_id == result.run_id
+    run = tracking.get_run(result.run_id)
+    assert run.data.metrics["eval/average_precision"] == pytest.approx(
+        result.metrics["average_precision"]
+    )
+    logged = {a.path for a in tracking.list_artifacts(result.run_id, "eval")}
+    assert {"eval/metrics.json", "eval/pr_curve.png"} <= logged
 
 
 def test_promote_sets_champion_and_resolution_follows_it(
