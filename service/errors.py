@@ -174,9 +174,14 @@ def install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        request_id = request.scope.get("sidak.request_id")
-        # Log where it failed, not the message: messages may quote input identifiers.
-        where = "".join(traceback.format_tb(exc.__traceback__, limit=-8))
-        log.error("unhandled %s (request_id=%s)\n%s", type(exc).__name__, request_id, where)
-        error = ApiError(500, "Internal error; quote the request_id when reporting it.")
-        return error_response(error, request)
+        log_unexpected(exc, request.scope.get("sidak.request_id"))
+        return error_response(INTERNAL_ERROR, request)
+
+
+INTERNAL_ERROR = ApiError(500, "Internal error; quote the request_id when reporting it.")
+
+
+def log_unexpected(exc: BaseException, request_id: str | None) -> None:
+    """Log where it failed, not the message: messages may quote input identifiers."""
+    where = "".join(traceback.format_tb(exc.__traceback__, limit=-8))
+    log.error("unhandled %s (request_id=%s)\n%s", type(exc).__name__, request_id, where)

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.audit import SCOPE_KEY, AuditContext, AuditLog
-from service.errors import ApiError, error_body
+from service.errors import INTERNAL_ERROR, ApiError, error_body, log_unexpected
 from service.metrics import Metrics
 
 log = logging.getLogger("sidak.service.http")
@@ -56,11 +56,12 @@ class ServiceMiddleware:
         if audited:
             scope[SCOPE_KEY] = AuditContext()
         limit = self.max_upload_bytes if path in self.upload_paths else self.max_request_bytes
-        status = {"code": 500}
+        status = {"code": 500, "started": 0}
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = 1
                 headers = message.setdefault("headers", [])
                 if not any(name.lower() == b"x-request-id" for name, _ in headers):
                     headers.append((b"x-request-id", request_id.encode()))
@@ -72,6 +73,12 @@ class ServiceMiddleware:
                 await _refuse_too_large(send_wrapper, limit, request_id)
             else:
                 await self.app(scope, _limited(receive, limit), send_wrapper)
+        except Exception as exc:
+            # Answer here and stop: re-raised, the server would log the exception's message
+            # (which may quote payload values) and its full traceback.
+            log_unexpected(exc, request_id)
+            if not status["started"]:
+                await _send_error(send_wrapper, INTERNAL_ERROR, request_id)
         finally:
             route = _route_template(scope)
             method = scope.get("method", "")
@@ -137,11 +144,15 @@ def _too_large(limit: int) -> ApiError:
 
 
 async def _refuse_too_large(send: Send, limit: int, request_id: str) -> None:
-    body = error_body(_too_large(limit), request_id)
+    await _send_error(send, _too_large(limit), request_id)
+
+
+async def _send_error(send: Send, error: ApiError, request_id: str) -> None:
+    body = error_body(error, request_id)
     await send(
         {
             "type": "http.response.start",
-            "status": 413,
+            "status": error.status_code,
             "headers": [
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),

@@ -28,7 +28,7 @@ def test_unexpected_error_is_a_clean_500(
     settings: Settings, headers: dict, transactions: pd.DataFrame, caplog: pytest.LogCaptureFixture
 ) -> None:
     app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app) as client:  # raises if the exception reached the server
         store = app.state.sidak.models
         store.current = store.current.__class__(
             bundle=ExplodingBundle(),
