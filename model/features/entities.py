@@ -43,11 +43,14 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         self, X: pd.DataFrame, y: pd.Series | None = None, complaints: pd.DataFrame | None = None
     ) -> EntityProfiles:
         """``y``: supervisors' verdicts aligned to ``X`` (1 confirmed, 0 dismissed, NaN)."""
+        # Fast and slow relative to the officer's own pace: a new officer who is slow on
+        # every file is not "often slow"; one who rushes some files and holds others is.
+        timed = X["processing_working_days"].notna()
+        own_pace = X["time_z"].where(timed).groupby(X["officer_id"].astype(object)).median()
+        relative = X["time_z"] - X["officer_id"].astype(object).map(own_pace).fillna(0.0)
         frame = X.assign(
-            _fast=(X["time_z"] < FAST_Z).astype(float),
-            _slow=(X["time_z"] < np.inf) & (X["time_z"] > SLOW_Z),
+            _fast=(relative < FAST_Z).astype(float), _slow=(relative > SLOW_Z).astype(float)
         )
-        frame["_slow"] = frame["_slow"].astype(float)
         self.officers_ = self._fit_officers(frame, complaints)
         self.offices_ = self._fit_offices(frame, complaints)
         self.agents_, self.pairs_ = self._fit_agents(frame)

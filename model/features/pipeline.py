@@ -72,7 +72,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         )
         frame = self._enrich(transactions)
         self.signals_ = TransactionSignals().fit(frame)
-        frame = frame.join(self.signals_.transform(frame, self.calendar_))
+        frame = frame.join(self.signals_.transform(frame))
         self.timing_ = PeerTiming().fit(frame)
         frame = frame.join(self.timing_.transform(frame))
         frame["fee_signal"] = self._fee_signal(frame)
@@ -123,7 +123,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         """Features plus context columns (ids, fees, days) used for explanations."""
         check_is_fitted(self, "entities_")
         frame = self._enrich(transactions)
-        frame = frame.join(self.signals_.transform(frame, self.calendar_))
+        frame = frame.join(self.signals_.transform(frame))
         frame = frame.join(self.timing_.transform(frame))
         frame = frame.join(self.entities_.transform(frame))
         # A consistently slow officer (new, or simply slow) explains their own delays.

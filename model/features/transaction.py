@@ -88,7 +88,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         self.cash_share_ = cash[paid_service].groupby(X["service_code"]).mean().to_dict()
         self.global_cash_share_ = float(np.nan_to_num(cash[paid_service].mean(), nan=0.5))
         self.visits_median_ = X.groupby("service_code")["visits"].median().dropna().to_dict()
-        off = self._off_hours(X, None)
+        off = self._off_hours(X)
         self.office_off_hours_rate_ = (
             off[X["completed_at"].notna()].groupby(X["office_id"]).mean().to_dict()
         )
@@ -110,16 +110,16 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "completed_off_hours_unusual",
         ]
 
-    def _off_hours(self, X: pd.DataFrame, calendar: WorkingCalendar | None) -> pd.Series:
+    def _off_hours(self, X: pd.DataFrame) -> pd.Series:
+        """Completed at night or on a weekend. Holidays are left out on purpose: offices do
+        open on some cuti bersama days, and calendars of closures are often incomplete."""
         hour = X["completed_at"].dt.hour
         night = (hour >= self.night_start_hour) | (hour < self.night_end_hour)
         weekend = X["completed_at"].dt.dayofweek >= 5
         off = (night | weekend).fillna(False)
-        if calendar is not None:
-            off |= calendar.is_closed_weekday(X["completed_at"]).to_numpy()
         return off.astype(float).where(X["completed_at"].notna(), 0.0)
 
-    def transform(self, X: pd.DataFrame, calendar: WorkingCalendar | None = None) -> pd.DataFrame:
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "cash_share_")
         out = pd.DataFrame(index=X.index)
         official = X["official_fee_idr"].to_numpy(dtype=float)
@@ -148,7 +148,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         norm = X["service_code"].astype(object).map(self.visits_median_).astype(float)
         extra = X["visits"].to_numpy(dtype=float) - norm.fillna(1.0).to_numpy()
         out["visits_excess"] = np.nan_to_num(np.clip(extra, 0.0, None))
-        off = self._off_hours(X, calendar).to_numpy()
+        off = self._off_hours(X).to_numpy()
         base = X["office_id"].astype(object).map(self.office_off_hours_rate_).astype(float)
         out["completed_off_hours"] = off
         out["completed_off_hours_unusual"] = off * np.clip(1.0 - 2.0 * base.fillna(0.0), 0, 1)
