@@ -15,7 +15,7 @@ SCORES ?= reports/scores.csv
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help all install install-dev data train promote score evaluate report serve test lint format bench bench-detection bench-adbench bench-api clean
+.PHONY: help all install install-dev browser data validate entities train promote score evaluate report serve test lint format bench bench-detection bench-adbench bench-api clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -59,7 +59,14 @@ report: install ## Write the evaluation as a standalone HTML report under report
 serve: install ## Run the scoring API (uvicorn) on HOST:PORT
 	$(SIDAK) serve --host $(HOST) --port $(PORT)
 
-test: install-dev ## Install test tools and run the whole test suite
+browser: ## Install Debian's chromium for the browser tests (skipped when present)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else echo "chromium not found and cannot apt-get install it: browser tests will be skipped"; fi; }
+
+test: install-dev browser ## Install test tools (and chromium) and run the whole test suite
 	$(PY) -m pytest
 
 lint: install-dev ## ruff (lint + format check) and mypy
