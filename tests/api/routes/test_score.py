@@ -230,3 +230,16 @@ def test_score_file_refused_names_row(
     )
     assert garbage.status_code == 422
     assert garbage.json()["error"]["details"][0]["file"] == "transactions"
+
+
+def test_language_changes_messages_not_scores(
+    client: TestClient, headers: dict, transactions: pd.DataFrame
+) -> None:
+    body = {"transactions": to_records(transactions)}
+    english = client.post("/v1/score", json={**body, "language": "en"}, headers=headers["scorer"])
+    bahasa = client.post("/v1/score", json={**body, "language": "id"}, headers=headers["scorer"])
+    en, id_ = english.json()["scores"], bahasa.json()["scores"]
+    assert [s["risk_score"] for s in en] == [s["risk_score"] for s in id_]
+    messages_en = [r["message"] for s in en for r in s["reasons"]]
+    messages_id = [r["message"] for s in id_ for r in s["reasons"]]
+    assert messages_en and messages_en != messages_id
