@@ -14,8 +14,9 @@ VOLUME ?= 600
 SCORES ?= reports/scores.csv
 HOST ?= 127.0.0.1
 PORT ?= 8000
+NOTEBOOKS_OUT ?= reports/notebooks
 
-.PHONY: help all install install-dev browser data validate entities train promote score evaluate report serve test lint format bench bench-detection bench-adbench bench-api clean
+.PHONY: help all install install-dev browser data validate entities train promote score evaluate report serve test lint format bench bench-detection bench-adbench bench-api notebooks nbstripout clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,6 +56,19 @@ evaluate: install ## Evaluate SCORES against DATA/truth: precision@k, AP, per-sc
 
 report: install ## Write the evaluation as a standalone HTML report under reports/
 	$(SIDAK) report $(DATA) --scores $(SCORES)
+
+notebooks: install-dev ## Run the numbered notebooks headless on DATA (executed copies in NOTEBOOKS_OUT)
+	@test -d $(DATA) || $(MAKE) data
+	@mkdir -p $(NOTEBOOKS_OUT)
+	@for notebook in notebooks/[0-9][0-9]-*.ipynb; do \
+	  echo "papermill $$notebook -> $(NOTEBOOKS_OUT)/$$(basename $$notebook)"; \
+	  $(VENV)/bin/papermill --cwd notebooks --kernel python3 --no-progress-bar --log-level WARNING \
+	    $$notebook $(NOTEBOOKS_OUT)/$$(basename $$notebook) \
+	    -p data_dir $(abspath $(DATA)) -p work_dir $(abspath $(NOTEBOOKS_OUT))/work || exit 1; \
+	done
+
+nbstripout: install-dev ## Strip notebook outputs on every commit (nbstripout as a local git filter)
+	$(VENV)/bin/nbstripout --install
 
 serve: install ## Run the scoring API (uvicorn) on HOST:PORT
 	$(SIDAK) serve --host $(HOST) --port $(PORT)
