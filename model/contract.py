@@ -694,14 +694,40 @@ def _encoding_violation(name: str, data: bytes) -> Violation | None:
     return None
 
 
+def _read_arrow(
+    body: bytes,
+    n_columns: int,
+    threads: bool,
+    on_invalid: Callable[[Any], str] | None,
+    text: bool = True,
+) -> pyarrow.Table:
+    """pyarrow's CSV reader; a row longer than a block (a huge quoted text) gets one block."""
+    try:
+        return pacsv.read_csv(
+            pyarrow.py_buffer(body), **_csv_options(n_columns, threads, on_invalid, text)
+        )
+    except pyarrow.ArrowInvalid as exc:
+        if "straddle" not in str(exc):
+            raise
+    block = min(len(body) + 1, 1 << 30)
+    options = _csv_options(n_columns, threads, on_invalid, text, block_size=block)
+    return pacsv.read_csv(pyarrow.py_buffer(body), **options)
+
+
 def _csv_options(
-    n_columns: int, threads: bool, on_invalid: Callable[[Any], str] | None, text: bool = True
+    n_columns: int,
+    threads: bool,
+    on_invalid: Callable[[Any], str] | None,
+    text: bool = True,
+    block_size: int = 1 << 20,
 ) -> dict[str, Any]:
     kind = pyarrow.string() if text else pyarrow.binary()
     return {
         # The header is read as the first row (names f0, f1, ...), so every field is text and
         # the header's own field count is what each row must match.
-        "read_options": pacsv.ReadOptions(autogenerate_column_names=True, use_threads=threads),
+        "read_options": pacsv.ReadOptions(
+            autogenerate_column_names=True, use_threads=threads, block_size=block_size
+        ),
         "parse_options": pacsv.ParseOptions(
             newlines_in_values=True, invalid_row_handler=on_invalid
         ),
@@ -750,7 +776,7 @@ def _read_csv(name: str, data: bytes) -> pd.DataFrame:
         return "skip"
 
     try:
-        table = pacsv.read_csv(pyarrow.py_buffer(body), **_csv_options(len(header), True, collect))
+        table = _read_arrow(body, len(header), True, collect)
     except pyarrow.ArrowInvalid as exc:
         if "UTF8" in str(exc) or "utf8" in str(exc).lower():
             raise ContractError(_utf8_violations(name, body, len(header))) from None
@@ -807,7 +833,7 @@ def _ragged_violation(name: str, body: bytes, n_header: int, n_bad: int) -> Viol
         return "skip" if len(rows) < MAX_ROWS_REPORTED else "error"  # enough: stop reading
 
     with contextlib.suppress(pyarrow.ArrowInvalid):
-        pacsv.read_csv(pyarrow.py_buffer(body), **_csv_options(n_header, False, collect))
+        _read_arrow(body, n_header, False, collect)
     rule = (
         f"malformed CSV: each row must have as many fields as the header ({n_header}); "
         "quote values that hold commas, close every quote"
@@ -819,9 +845,7 @@ def _utf8_violations(name: str, body: bytes, n_header: int) -> list[Violation]:
     """Locate cells that are not UTF-8 (usually Windows-1252/Latin-1 exports) by column."""
     rule = "encoding: not valid UTF-8 (Windows-1252/Latin-1?): save the file as CSV UTF-8"
     try:
-        table = pacsv.read_csv(
-            pyarrow.py_buffer(body), **_csv_options(n_header, True, lambda row: "skip", text=False)
-        )
+        table = _read_arrow(body, n_header, True, lambda row: "skip", text=False)
     except pyarrow.ArrowInvalid:
         table = None
     violations: list[Violation] = []

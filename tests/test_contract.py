@@ -414,6 +414,14 @@ def test_row_numbers_count_data_rows_not_blank_lines(tmp_path: Path) -> None:
     assert_reported(error, "transactions.csv", "fee_paid_idr", "must be >= 0", [(3, "-1")])
 
 
+def test_a_value_longer_than_the_csv_read_block_loads(tmp_path: Path) -> None:
+    long_text = "Saya diminta membayar, " * 100_000  # 2.3 MB in one quoted cell
+    data = load_data_dir(make_dir(tmp_path, complaints=complaints({"text": long_text}, {})))
+    assert data.complaints is not None
+    assert data.complaints["text"].iloc[0] == long_text.strip()
+    assert len(data.complaints) == 2
+
+
 def test_na_like_text_is_a_value_not_missing(tmp_path: Path) -> None:
     data = load_data_dir(
         make_dir(tmp_path, transactions=transactions({"transaction_id": "NA", "office_id": "null"}))
