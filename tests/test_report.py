@@ -185,3 +185,20 @@ def test_report_renders_in_headless_chromium(
     colours = np.unique((pixels[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
     assert len(colours) > 200
     assert pixels[20, 20, :3].mean() < 0.3
+
+
+def test_report_from_scores_alone(small_world: Path, trained: Trained, tmp_path: Path) -> None:
+    """Scores whose model cannot be found: reasons stay codes, officers ranked by scores."""
+    import pandas as pd
+
+    scores = pd.read_csv(trained.scores_path).drop(columns="model_version")
+    scores_path = tmp_path / "scores.csv"
+    scores.to_csv(scores_path, index=False)
+    report = build_report(small_world, scores_path=scores_path, settings=trained.settings)
+    assert report.model_version is None and report.metadata == {}
+    assert report.metrics is not None and "officer_precision_at_k" in report.metrics
+    assert "officer_score" in report.officers
+    codes = [line for lines in report.top_cases["reasons"] for line in lines]
+    assert codes and all(re.fullmatch(r"[A-Z_]+", code) for code in codes)
+    html = render_html(report)
+    assert "(unknown)" in html and _figure_ids(html) == TRUTH_FIGURES
