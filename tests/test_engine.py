@@ -1,0 +1,244 @@
+"""Tests for model.engine.OutlierEnsemble and a smoke test of bench/adbench.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.metrics import roc_auc_score
+
+from bench import adbench
+from model.engine import MEMBERS, OutlierEnsemble
+
+FAST = {"n_estimators": 25}
+
+
+@pytest.fixture(scope="module")
+def planted() -> tuple[np.ndarray, np.ndarray]:
+    """300 Gaussian inliers plus 15 planted outliers far from them (y = 1)."""
+    rng = np.random.default_rng(0)
+    inliers = rng.normal(size=(300, 4))
+    directions = rng.normal(size=(15, 4))
+    outliers = 6.0 * directions / np.linalg.norm(directions, axis=1, keepdims=True)
+    X = np.vstack([inliers, outliers])
+    y = np.r_[np.zeros(300, dtype=int), np.ones(15, dtype=int)]
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def fitted(planted: tuple[np.ndarray, np.ndarray]) -> OutlierEnsemble:
+    return OutlierEnsemble(random_state=0, **FAST).fit(planted[0])
+
+
+def test_init_only_stores_params() -> None:
+    est = OutlierEnsemble(n_neighbors=7, weights={"knn": 1.0}, random_state=3)
+    assert est.get_params()["n_neighbors"] == 7
+    assert est.get_params()["weights"] == {"knn": 1.0}
+    assert not [k for k in vars(est) if k.endswith("_")]
+    assert clone(est).get_params() == est.get_params()
+
+
+def test_fit_returns_self_and_sets_fitted_attributes(planted) -> None:
+    X, _ = planted
+    est = OutlierEnsemble(random_state=0, **FAST)
+    assert est.fit(X) is est
+    assert est.n_features_in_ == 4
+    assert not hasattr(est, "feature_names_in_")
+    assert est.members_ == MEMBERS
+    for attr in ("medians_", "center_", "scale_", "references_", "forest_", "offset_"):
+        assert hasattr(est, attr)
+
+
+@pytest.mark.parametrize(
+    "method", ["score_samples", "decision_function", "predict", "score_components"]
+)
+def test_not_fitted_raises(method: str) -> None:
+    with pytest.raises(NotFittedError):
+        getattr(OutlierEnsemble(), method)(np.zeros((3, 2)))
+
+
+def test_planted_outliers_score_higher(planted, fitted) -> None:
+    X, y = planted
+    scores = fitted.score_samples(X)
+    assert roc_auc_score(y, scores) > 0.95
+    assert scores[y == 1].mean() > scores[y == 0].mean()
+    components = fitted.score_components(X)
+    for member in MEMBERS:  # every member on its own also finds them
+        assert roc_auc_score(y, components[member]) > 0.9
+
+
+def test_scores_in_unit_interval_and_monotone_beyond_training(planted, fitted) -> None:
+    X, _ = planted
+    scores = fitted.score_samples(X)
+    assert np.all((scores > 0) & (scores < 1))
+    far = np.array([[10.0] * 4, [1e3] * 4, [1e6] * 4])  # beyond every training row
+    far_scores = fitted.score_samples(far)
+    assert np.all(far_scores < 1) and np.all(np.diff(far_scores) > 0)
+    assert far_scores[0] > scores.max() - 1e-9
+
+
+def test_dataframe_and_ndarray_inputs(planted) -> None:
+    X, _ = planted
+    df = pd.DataFrame(X, columns=["fee", "days", "visits", "amount"], index=np.arange(len(X)) + 100)
+    est_df = OutlierEnsemble(random_state=0, **FAST).fit(df)
+    est_np = OutlierEnsemble(random_state=0, **FAST).fit(X)
+    assert list(est_df.feature_names_in_) == ["fee", "days", "visits", "amount"]
+    np.testing.assert_array_equal(est_df.score_samples(df), est_np.score_samples(X))
+    components = est_df.score_components(df)
+    assert list(components.columns) == list(MEMBERS)
+    assert components.index.equals(df.index)
+    assert components.to_numpy().min() > 0 and components.to_numpy().max() < 1
+    with pytest.raises(ValueError):
+        est_df.score_samples(df[["days", "fee", "visits", "amount"]])  # reordered columns
+
+
+def test_deterministic_with_random_state(planted) -> None:
+    X, _ = planted
+    a = OutlierEnsemble(random_state=42, **FAST).fit(X)
+    b = OutlierEnsemble(random_state=42, **FAST).fit(X)
+    np.testing.assert_array_equal(a.score_samples(X), b.score_samples(X))
+    np.testing.assert_array_equal(a.score_samples(X), a.score_samples(X))
+
+
+def test_row_independent_scoring(planted, fitted) -> None:
+    X, _ = planted
+    batch = fitted.score_samples(X)
+    alone = np.array([fitted.score_samples(X[i : i + 1])[0] for i in range(0, len(X), 7)])
+    np.testing.assert_allclose(alone, batch[::7], rtol=0, atol=1e-12)
+    reversed_batch = fitted.score_samples(X[::-1])[::-1]
+    np.testing.assert_allclose(reversed_batch, batch, rtol=0, atol=1e-12)
+
+
+def test_nan_imputed_with_fitted_medians(planted) -> None:
+    X, _ = planted
+    X_nan = X.copy()
+    X_nan[::10, 1] = np.nan
+    est = OutlierEnsemble(random_state=0, **FAST).fit(X_nan)
+    scores = est.score_samples(X_nan)
+    assert np.all(np.isfinite(scores))
+    row = X[:1].copy()
+    row[0, 1] = np.nan
+    filled = row.copy()
+    filled[0, 1] = est.medians_[1]
+    np.testing.assert_array_equal(est.score_samples(row), est.score_samples(filled))
+
+
+def test_constant_and_all_missing_columns(planted) -> None:
+    X, y = planted
+    X_extra = np.column_stack([X, np.full(len(X), 5.0), np.full(len(X), np.nan)])
+    est = OutlierEnsemble(random_state=0, **FAST).fit(X_extra)
+    assert est.constant_features_.tolist() == [False] * 4 + [True, True]
+    scores = est.score_samples(X_extra)
+    assert np.all(np.isfinite(scores))
+    assert roc_auc_score(y, scores) > 0.95
+
+
+def test_all_constant_input_scores_uniformly() -> None:
+    scores = OutlierEnsemble(random_state=0, **FAST).fit_predict(np.ones((20, 3)))
+    assert set(scores.tolist()) == {1}
+
+
+@pytest.mark.parametrize("n_rows", [1, 2, 3, 12])
+def test_tiny_inputs(n_rows: int) -> None:
+    X = np.random.default_rng(1).normal(size=(n_rows, 3))
+    est = OutlierEnsemble(random_state=0, **FAST).fit(X)
+    scores = est.score_samples(X)
+    assert scores.shape == (n_rows,)
+    assert np.all((scores > 0) & (scores < 1))
+    assert est.score_components(X).shape == (n_rows, len(MEMBERS))
+
+
+def test_predict_and_decision_function_agree(planted, fitted) -> None:
+    X, _ = planted
+    decision = fitted.decision_function(X)
+    np.testing.assert_allclose(decision, fitted.score_samples(X) - fitted.offset_)
+    labels = fitted.predict(X)
+    assert set(np.unique(labels)) <= {-1, 1}
+    np.testing.assert_array_equal(labels == -1, decision > 0)
+    assert abs((labels == -1).mean() - fitted.contamination) < 0.03
+
+
+def test_weights_switch_members_off(planted) -> None:
+    X, y = planted
+    est = OutlierEnsemble(weights={"knn": 1.0, "ecod": 1.0}, random_state=0).fit(X)
+    assert est.members_ == ("knn", "ecod")
+    assert not hasattr(est, "forest_")
+    assert list(est.score_components(X).columns) == ["knn", "ecod"]
+    assert roc_auc_score(y, est.score_samples(X)) > 0.95
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"weights": {"lof": 1.0}},
+        {"weights": {"knn": 0.0}},
+        {"n_neighbors": 0},
+        {"contamination": 0.7},
+    ],
+)
+def test_invalid_params_raise(params) -> None:
+    with pytest.raises(ValueError):
+        OutlierEnsemble(**params).fit(np.random.default_rng(0).normal(size=(20, 2)))
+
+
+def test_infinite_values_rejected(fitted) -> None:
+    with pytest.raises(ValueError):
+        fitted.score_samples(np.array([[np.inf, 0, 0, 0]]))
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+def test_sklearn_check_estimator() -> None:
+    from sklearn.utils.estimator_checks import check_estimator
+
+    reason = "decision_function > 0 marks anomalies (Sidak's sign), sklearn expects < 0"
+    check_estimator(
+        OutlierEnsemble(random_state=0, n_estimators=10),
+        expected_failed_checks={"check_outliers_train": reason},
+    )
+
+
+# --------------------------------------------------------------------- benchmark smoke
+def _write_tiny_npz(directory: Path) -> Path:
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(size=(80, 3)), rng.normal(loc=6.0, size=(8, 3))])
+    y = np.r_[np.zeros(80), np.ones(8)]
+    path = directory / "1_tiny.npz"
+    np.savez(path, X=X, y=y)
+    return path
+
+
+def test_bench_load_and_evaluate(tmp_path: Path) -> None:
+    path = _write_tiny_npz(tmp_path)
+    assert adbench.list_datasets(tmp_path) == [path]
+    X, y = adbench.load_dataset(path)
+    np.testing.assert_allclose(X.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(X.std(axis=0), 1)
+    scores, fit_s, score_s = adbench.run_method("sidak", X)
+    assert scores.shape == y.shape and fit_s >= 0 and score_s >= 0
+    roc, ap = adbench.evaluate(y, scores)
+    assert roc > 0.95 and ap > 0.8
+
+
+def test_bench_main_writes_results(tmp_path: Path, capsys) -> None:
+    _write_tiny_npz(tmp_path)
+    out = tmp_path / "out" / "results.csv"
+    argv = ["--data", str(tmp_path), "--output", str(out), "--methods", "sidak,iforest"]
+    adbench.main(argv)
+    results = pd.read_csv(out)
+    assert list(results.columns) == adbench.RESULT_COLUMNS
+    assert sorted(results["method"]) == ["iforest", "sidak"]
+    assert results[["roc_auc", "ap"]].notna().all().all()
+    summary = adbench.summarise(results)
+    assert set(summary.index) == {"iforest", "sidak"}
+    assert adbench.time_ratio(results) > 0
+    printed = capsys.readouterr().out
+    assert "sidak / iforest" in printed
+
+
+def test_bench_rejects_unknown_method() -> None:
+    with pytest.raises(ValueError):
+        adbench.make_method("nope")
