@@ -113,7 +113,8 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
     """Calibrated ensemble of bagged kNN, Isolation Forest and ECOD-style detectors.
 
     Contract: ``fit(X)`` learns from an unlabeled numeric matrix (ndarray or DataFrame;
-    NaN allowed, imputed with the fitted column medians) and returns ``self``.
+    NaN allowed, imputed with the fitted column medians; infinities are rejected; columns
+    constant in training are ignored) and returns ``self``.
     ``score_samples(X)`` returns scores in ``(0, 1)`` where **higher means more
     anomalous** (the opposite sign of scikit-learn's ``IsolationForest.score_samples``),
     calibrated so that a score is roughly the fraction of training rows that look more
@@ -198,6 +199,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
             self.references_ = np.stack(
                 [Z[np.sort(rng.choice(n, size, replace=False))] for _ in range(bags)]
             )
+            self.n_neighbors_ = max(1, min(self.n_neighbors, size - 1))
         if "iforest" in self.members_:
             self.forest_ = IsolationForest(
                 n_estimators=self.n_estimators,
@@ -309,7 +311,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         """
         refs = self.references_
         n_bags, size, n_feat = refs.shape
-        k = max(1, min(self.n_neighbors, size - 1))
+        k = self.n_neighbors_
         kq = min(k + 1, size)
         flat_t = -2.0 * refs.reshape(-1, n_feat).T
         flat_sq = np.einsum("bij,bij->bi", refs, refs).ravel()
