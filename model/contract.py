@@ -105,7 +105,7 @@ TABLE_SPECS: dict[str, dict[str, ColumnSpec]] = {
         "category": ColumnSpec("string", required=False, nullable=True),
     },
     "holidays": {
-        "date": ColumnSpec("date")  # the same day twice (two descriptions) is harmless,
+        "date": ColumnSpec("date"),  # the same day twice (two descriptions) is harmless
         "description": ColumnSpec("string", required=False, nullable=True),
     },
     "outcomes": {
