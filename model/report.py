@@ -224,12 +224,7 @@ def top_cases(
     """The first ``n`` cases of the queue with their reasons (re-explained by the model)."""
     top = _with_context(scores, dataset.transactions).head(n).reset_index(drop=True)
     if bundle is not None and len(top):
-        rows = dataset.transactions["transaction_id"].astype(str).isin(top["transaction_id"])
-        explained = bundle.score(
-            dataset.transactions[rows.to_numpy()], dataset.complaints, language
-        )
-        messages = explained.set_index("transaction_id")["reasons"]
-        top["reasons"] = top["transaction_id"].map(messages).fillna(top["reasons"])
+        top["reasons"] = _explained(top, dataset, bundle, language)
     top["reasons"] = top["reasons"].map(reason_lines)
     if truth is not None:
         labels = truth.set_index(truth["transaction_id"].astype(str))
@@ -243,6 +238,22 @@ def top_cases(
         )
     top.insert(0, "rank", np.arange(1, len(top) + 1))
     return top
+
+
+def _explained(
+    top: pd.DataFrame, dataset: Dataset, bundle: ModelBundle, language: str | None
+) -> pd.Series:
+    """The top cases' reasons with messages, re-scored by the model; codes if it cannot."""
+    rows = dataset.transactions["transaction_id"].astype(str).isin(top["transaction_id"])
+    try:
+        explained = bundle.score(
+            dataset.transactions[rows.to_numpy()], dataset.complaints, language
+        )
+    except (KeyError, ValueError, AttributeError) as error:
+        logger.warning("model %s could not explain the cases (%r)", bundle.model_version, error)
+        return top["reasons"]
+    messages = explained.set_index("transaction_id")["reasons"]
+    return top["transaction_id"].map(messages).fillna(top["reasons"])
 
 
 def officer_table(
@@ -259,6 +270,13 @@ def officer_table(
         with_officer = _with_context(scores, dataset.transactions).dropna(subset=["officer_id"])
         ranking = officer_ranking_from_scores(with_officer)
         ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
+        context = with_officer.groupby("officer_id").agg(
+            office_id=("office_id", "first"),
+            n_transactions=("transaction_id", "size"),
+            n_high=("risk_band", lambda bands: int((bands == "high").sum())),
+            mean_risk=("risk_score", "mean"),
+        )
+        ranking = ranking.join(context, on="officer_id")
     ranking = ranking.copy()
     ranking["officer_id"] = ranking["officer_id"].astype(str)
     if officer_truth is not None:
