@@ -256,6 +256,10 @@ class ReloadResponse(BaseModel):
 
 
 class Health(BaseModel):
+    """The process is up (says nothing about the model: see /readyz)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "alive"}]})
+
     status: Literal["alive"] = "alive"
 
 

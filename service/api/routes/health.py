@@ -26,7 +26,23 @@ async def healthz() -> Health:
 @router.get(
     "/readyz",
     summary="Readiness (no auth): 200 only with a verified model loaded",
-    responses={503: {"model": Readiness, "description": "No verified model; says why."}},
+    responses={
+        200: {"model": Readiness, "description": "A verified model is in service."},
+        503: {
+            "model": Readiness,
+            "description": "No verified model; says why.",
+            "content": {
+                "application/json": {
+                    "example": {
+                        "ready": False,
+                        "model_version": None,
+                        "reason": "No trained model found (no champion in the registry, "
+                        "no bundle in models). Train one first: sidak train DATA_DIR",
+                    }
+                }
+            },
+        },
+    },
 )
 async def readyz(state: StateDep) -> Response:
     served = state.models.current
@@ -40,7 +56,22 @@ async def readyz(state: StateDep) -> Response:
     "/metrics",
     summary="Prometheus metrics (admin key, unless SIDAK_METRICS_PUBLIC=true)",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}}, **error_responses(401, 403)},
+    responses={
+        200: {
+            "content": {
+                "text/plain": {
+                    "example": (
+                        "# TYPE sidak_scores_total counter\n"
+                        'sidak_scores_total{band="high"} 12.0\n'
+                        'sidak_model_info{model_version="20240401T101500Z-3fa91c2d",'
+                        'sha256="9c1e..."} 1.0\n'
+                    )
+                }
+            },
+            "description": "Prometheus text format.",
+        },
+        **error_responses(401, 403),
+    },
 )
 async def metrics(
     state: StateDep,

@@ -56,6 +56,19 @@ async def read_model(_key: ScorerKey, served: ModelDep, audit: AuditDep) -> Mode
         "the old model. On failure the old model stays in service. Role: admin."
     ),
     responses=error_responses(401, 403, 404, 409, 422),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "default model": {"value": {"ref": None}},
+                        "registry alias": {"value": {"ref": "champion"}},
+                        "model version": {"value": {"ref": "20240401T101500Z-3fa91c2d"}},
+                    }
+                }
+            }
+        }
+    },
 )
 async def reload_model(
     _key: AdminKey,

@@ -86,7 +86,9 @@ async def score(
         "Upload `transactions` (and optionally `complaints`) as multipart files in the data "
         "contract. The result is streamed: CSV (the `score` command's format, `reasons` as "
         "codes joined by `;`) unless `?format=json` or `Accept: application/json`. "
-        "Role: scorer."
+        "Role: scorer.\n\nExample: `curl -H 'Authorization: Bearer $KEY' "
+        "-F transactions=@transactions.csv -F complaints=@complaints.csv "
+        "http://127.0.0.1:8000/v1/score/file > scores.csv`"
     ),
     response_class=StreamingResponse,
     responses={
