@@ -219,6 +219,7 @@ class RiskModel(BaseEstimator):
         evidence_scale: float = 2.0,
         engine_weight: float = 2.0,
         engine_max_rows: int = 200_000,
+        engine_bags: int = 2,
         language: str = "id",
         random_state: int = 0,
     ) -> None:
@@ -230,6 +231,7 @@ class RiskModel(BaseEstimator):
         self.evidence_scale = evidence_scale
         self.engine_weight = engine_weight
         self.engine_max_rows = engine_max_rows
+        self.engine_bags = engine_bags
         self.language = language
         self.random_state = random_state
 
@@ -264,7 +266,8 @@ class RiskModel(BaseEstimator):
         rng = np.random.default_rng(self.random_state)
         if len(X) > self.engine_max_rows:
             X = X.iloc[np.sort(rng.choice(len(X), self.engine_max_rows, replace=False))]
-        self.engine_ = OutlierEnsemble(random_state=self.random_state).fit(X)
+        self.engine_ = OutlierEnsemble(n_bags=self.engine_bags, random_state=self.random_state)
+        self.engine_.fit(X)
 
     def _engine_quantile(self, F: pd.DataFrame) -> np.ndarray:
         """Share of training transactions that look more ordinary (the engine's calibration)."""

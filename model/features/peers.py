@@ -20,7 +20,9 @@ MAD_TO_SIGMA = 1.4826
 
 
 def _week(moments: pd.Series) -> pd.Series:
-    return moments.dt.to_period("W-SUN").dt.start_time.dt.strftime("%Y-%m-%d")
+    """Monday-based week number (1970-01-01 was a Thursday, hence the shift of 3 days)."""
+    days = moments.to_numpy(dtype="datetime64[D]").astype("int64")
+    return pd.Series((days + 3) // 7, index=moments.index)
 
 
 def _keyed(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
@@ -93,28 +95,35 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         )
         return self
 
-    def _base(self, frame: pd.DataFrame) -> np.ndarray:
-        office_service = _keyed(frame, ["office_id", "service_code"]).map(self.base_office_service_)
+    def _base(self, frame: pd.DataFrame, office_service: pd.Series | None = None) -> np.ndarray:
+        keys = (
+            _keyed(frame, ["office_id", "service_code"])
+            if office_service is None
+            else office_service
+        )
+        office_service = keys.map(self.base_office_service_)
         service = frame["service_code"].astype(object).map(self.base_service_)
         return office_service.fillna(service).fillna(0.0).to_numpy(dtype=float)
 
-    def residual(self, X: pd.DataFrame) -> np.ndarray:
+    def residual(self, X: pd.DataFrame, office_service: pd.Series | None = None) -> np.ndarray:
         """Log time ratio left after all peer baselines (NaN when no time is known)."""
         check_is_fitted(self, "shifts_")
         frame = X.assign(_week=_week(X["submitted_at"]))
-        residual = self._log_ratio(frame).to_numpy(dtype=float) - self._base(frame)
+        base = self._base(frame, office_service)
+        residual = self._log_ratio(frame).to_numpy(dtype=float) - base
         for name, columns, _ in self._stages():
             shift = _keyed(frame, columns).map(self.shifts_[name]).astype(float)
             residual = residual - shift.fillna(0.0).to_numpy()
         return residual
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        residual = self.residual(X)
+        office_service = _keyed(X, ["office_id", "service_code"])
+        residual = self.residual(X, office_service)
         scale = X["service_code"].astype(object).map(self.scale_service_).astype(float)
         z = residual / scale.fillna(self.scale_default_).to_numpy()
         days = X["processing_working_days"].to_numpy(dtype=float)
         sla = X["sla_working_days"].to_numpy(dtype=float)
-        peer = _keyed(X, ["office_id", "service_code"]).map(self.peer_days_).astype(float)
+        peer = office_service.map(self.peer_days_).astype(float)
         out = pd.DataFrame(index=X.index)
         out["time_z"] = np.nan_to_num(z)
         out["delay_z"] = np.nan_to_num(np.clip(z, 0.0, None))
