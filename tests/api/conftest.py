@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from model.bundle import ModelBundle, save_bundle
 from model.detect import RiskModel
@@ -143,6 +144,15 @@ def _keys(database_url: str) -> dict[str, dict[str, str]]:
 def headers(settings: Settings) -> dict[str, dict[str, str]]:
     """Authorization headers per role: headers['scorer'], ['supervisor'], ['admin']."""
     return _keys(settings.database_url)
+
+
+@pytest.fixture
+def db(settings: Settings, headers: dict[str, dict[str, str]]) -> Iterator[Session]:
+    """A session on the test's service database (migrated, keys created)."""
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        yield session
+    engine.dispose()
 
 
 @pytest.fixture

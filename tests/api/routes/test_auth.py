@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-from service.db.session import make_engine, make_sessionmaker
+from service.db.session import make_engine
 from service.main import create_app
 from service.security import Role, create_key, revoke_key, verify_token
 from service.settings import Settings
@@ -79,18 +80,13 @@ def test_role_matrix(
         assert response.json()["error"]["code"] == "forbidden"
 
 
-def test_revoked_key_stops_working(client: TestClient, settings: Settings) -> None:
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
-    with sessions() as session:
-        row, token = create_key(session, Role.scorer, "temp")
+def test_revoked_key_stops_working(client: TestClient, db: Session) -> None:
+    row, token = create_key(db, Role.scorer, "temp")
     auth = {"Authorization": f"Bearer {token}"}
     assert client.get("/v1/model", headers=auth).status_code == 200
-    with sessions() as session:
-        revoke_key(session, row.id)
-        assert verify_token(session, token) is None
+    revoke_key(db, row.id)
+    assert verify_token(db, token) is None
     assert client.get("/v1/model", headers=auth).status_code == 401
-    engine.dispose()
 
 
 def test_keys_are_stored_hashed(settings: Settings, headers: dict) -> None:
