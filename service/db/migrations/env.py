@@ -9,6 +9,10 @@ from service.db.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+if not config.get_main_option("sqlalchemy.url"):
+    from service.settings import get_settings
+
+    config.set_main_option("sqlalchemy.url", get_settings().database_url.replace("%", "%%"))
 
 
 def run_offline() -> None:
