@@ -163,6 +163,7 @@ def save_bundle(bundle: ModelBundle, directory: Path | str) -> Path:
     partial.replace(model_path)
     (target / HASH_FILE).write_text(f"{digest}  {MODEL_FILE}\n", encoding="utf-8")
     bundle.metadata["model_sha256"] = digest
+    bundle.metadata["model_format"] = getattr(bundle.model, "model_format_", None)
     write_metadata(target, bundle.metadata)
     logger.info("saved model bundle %s to %s", bundle.model_version, target)
     return target
@@ -210,9 +211,17 @@ def verify_bundle(path: Path | str) -> Path:
 
 def load_bundle(path: Path | str) -> ModelBundle:
     """Verify, then unpickle a bundle saved by ``save_bundle``."""
+    from model.detect import MODEL_FORMAT
+
     directory = verify_bundle(path)
-    model = joblib.load(directory / MODEL_FILE)
     metadata = read_metadata(directory)
+    if metadata.get("model_format") != MODEL_FORMAT:
+        raise ModelIntegrityError(
+            f"Refused {directory}: it was trained by a Sidak whose fitted state differs from "
+            f"this one (model format {metadata.get('model_format')}, this code reads "
+            f"{MODEL_FORMAT}). Retrain it with `sidak train DATA_DIR`."
+        )
+    model = joblib.load(directory / MODEL_FILE)
     metadata.setdefault("model_version", getattr(model, "model_version_", None))
     return ModelBundle(model=model, metadata=metadata)
 

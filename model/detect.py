@@ -31,6 +31,10 @@ from model.engine import OutlierEnsemble
 from model.explain import build_reasons
 from model.features.pipeline import FeatureBuilder
 
+# Bumped whenever the fitted state changes shape: bundles of another format are refused
+# with a clear message instead of failing half-way through scoring.
+MODEL_FORMAT = 3
+
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
     "fee_excess_ratio",
@@ -258,6 +262,7 @@ class RiskModel(BaseEstimator):
         risk = self._combine(F, points, unsupervised)
         self._set_thresholds(risk, transactions)
         self.baseline_risk_ = float(np.median(risk))
+        self.model_format_ = MODEL_FORMAT
         self.model_version_ = getattr(self, "model_version_", "unversioned")
         return self
 

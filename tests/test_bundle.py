@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -127,3 +128,11 @@ def test_code_version_names_the_package() -> None:
     version = bundle_module.code_version()
     assert version["package_version"]
     assert str(version["code_version"]).startswith("sidak ")
+
+
+def test_bundle_of_another_model_format_is_refused(saved: Path) -> None:
+    metadata = json.loads((saved / "metadata.json").read_text())
+    metadata["model_format"] = -1
+    (saved / "metadata.json").write_text(json.dumps(metadata))
+    with pytest.raises(ModelIntegrityError, match="Retrain"):
+        load_bundle(saved)
