@@ -63,7 +63,7 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ),
         ReasonTemplate(
             "RUSHED_VS_PEERS",
-            "Selesai {days} hari kerja; rekan sekantor rata-rata {peer} hari kerja",
+            "Selesai {days} hari kerja; rekan sekantor biasanya {peer} hari kerja",
             "Done in {days} working days; office peers usually take {peer}",
         ),
         ReasonTemplate(
