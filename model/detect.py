@@ -55,6 +55,14 @@ ENGINE_FEATURES = (
 )
 
 
+Points = dict[str, np.ndarray]
+
+
+def f(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A feature column as floats (numpy: the rules run per request, so no pandas ops)."""
+    return frame[column].to_numpy(dtype=float)
+
+
 def _clip01(values: pd.Series | np.ndarray) -> np.ndarray:
     return np.clip(np.asarray(values, dtype=float), 0.0, 1.0)
 
@@ -84,77 +92,77 @@ class RedFlagRules(BaseEstimator):
         self.codes_ = list(self.points(F.head(1)).columns)
         return self
 
-    def _fee_points(self, F: pd.DataFrame, p: pd.DataFrame) -> None:
+    def _fee_points(self, F: pd.DataFrame, p: Points) -> None:
         free = F["fee_on_free_service"].to_numpy(dtype=float)
         excess = (F["fee_excess_idr"] > 0).to_numpy(dtype=float)
-        bump = 0.1 * self.fee_weight * F["fee_excess_is_round"].to_numpy(dtype=float)
+        bump = 0.1 * self.fee_weight * f(F, "fee_excess_is_round")
         p["FEE_ON_FREE_SERVICE"] = free * (self.fee_weight + bump)
-        size = _clip01(4 * F["fee_excess_ratio"])
+        size = _clip01(4 * f(F, "fee_excess_ratio"))
         p["FEE_ABOVE_TARIFF"] = (
             (1 - free) * excess * (self.fee_weight * (0.55 + 0.35 * size) + bump)
         )
         # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
-        gap = _clip01((F["reported_gap_idr"].to_numpy(dtype=float) - 10_000) / 40_000)
+        gap = _clip01((f(F, "reported_gap_idr") - 10_000) / 40_000)
         # Through an intermediary, the applicant also paid the agency's own (legal) fee.
         via_agent = F["channel"].eq("agent").fillna(False).to_numpy(dtype=bool)
         p["REPORTED_ABOVE_RECEIPT"] = (
-            F["reported_gap_flag"].to_numpy()
+            f(F, "reported_gap_flag")
             * self.fee_weight
             * (0.25 + 0.6 * gap)
             * np.where(via_agent, 0.35, 1.0)
         )
 
-    def _time_points(self, F: pd.DataFrame, p: pd.DataFrame) -> None:
+    def _time_points(self, F: pd.DataFrame, p: Points) -> None:
         # A delay counts only beyond the standard, beyond peers and beyond the officer's own
         # pace: outages, surges, holidays and slow-but-honest officers are taken out first.
-        delay = np.minimum(F["delay_z"], F["officer_relative_delay_z"]).to_numpy(dtype=float)
-        past_standard = (F["sla_ratio"] > 1.0).to_numpy(dtype=float)
+        delay = np.minimum(f(F, "delay_z"), f(F, "officer_relative_delay_z"))
+        past_standard = (f(F, "sla_ratio") > 1.0).astype(float)
         # Two robust sigmas slower is ordinary variation; from three on, a file is held.
         held = self.delay_weight * np.clip(delay - 2.5, 0.0, 4.0) * past_standard
         is_open = F["is_open"].to_numpy(dtype=bool)
         p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
         p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.7 * held, 0.0)
-        speed = F["speed_z"].to_numpy(dtype=float)
+        speed = f(F, "speed_z")
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
-        p["COMPLETED_OFF_HOURS"] = 1.0 * F["completed_off_hours_unusual"].to_numpy(dtype=float)
+        p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
 
-    def _people_points(self, F: pd.DataFrame, p: pd.DataFrame, own: np.ndarray) -> None:
+    def _people_points(self, F: pd.DataFrame, p: Points, own: np.ndarray) -> None:
         officer = (
-            3.0 * F["officer_fee_signal_excess"]
-            + 1.0 * F["officer_spread_excess"].clip(upper=2.0)
-            + 3.0 * F["officer_fast_excess"]
-            + 3.0 * F["officer_slow_excess"]
-            + 0.3 * F["officer_money_complaints"].clip(upper=3.0)
-        ).to_numpy(dtype=float)
+            3.0 * f(F, "officer_fee_signal_excess")
+            + 1.0 * np.minimum(f(F, "officer_spread_excess"), 2.0)
+            + 3.0 * f(F, "officer_fast_excess")
+            + 3.0 * f(F, "officer_slow_excess")
+            + 0.3 * np.minimum(f(F, "officer_money_complaints"), 3.0)
+        )
         # The officer's record mostly amplifies a file's own signals; on a clean file it only
         # lifts it above files of officers without such a record.
         p["OFFICER_PATTERN"] = (
             self.officer_weight * _clip01(officer) * (0.25 + 0.75 * _clip01(own / 1.0))
         )
-        lift = F["agent_pair_lift"].to_numpy(dtype=float)
-        tied = _clip01((lift - 2.0) / 4.0) * (F["agent_pair_share"].to_numpy(dtype=float) >= 0.4)
-        fast = _clip01(F["speed_z"] / 2.0) + _clip01(-F["agent_median_z"] / 2.0)
+        lift = f(F, "agent_pair_lift")
+        tied = _clip01((lift - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
+        fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.4 + 0.6 * _clip01(fast))
         # Supervisors' verdicts on other files of the same officer or intermediary.
         # An agency's record only counts where it is tied to one officer (a licensed biro
         # jasa files with everyone, and one bad file of theirs says little of the others).
-        confirmed = F["officer_confirmed"] + F["agent_confirmed"] * (tied > 0)
-        record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(F["officer_dismissed"] / 10.0))
+        confirmed = f(F, "officer_confirmed") + f(F, "agent_confirmed") * (tied > 0)
+        record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(f(F, "officer_dismissed") / 10.0))
         p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.5 + 0.5 * _clip01(own / 1.0))
 
     def points(self, F: pd.DataFrame) -> pd.DataFrame:
-        p = pd.DataFrame(index=F.index)
+        p: Points = {}
         self._fee_points(F, p)
         self._time_points(F, p)
-        p["CASH_WHERE_NONCASH_NORM"] = 0.6 * F["cash_unusual"].to_numpy(dtype=float)
+        p["CASH_WHERE_NONCASH_NORM"] = 0.6 * f(F, "cash_unusual")
         # One extra visit is a missing document; coming back again and again is not.
-        extra = F["visits_excess"].to_numpy(dtype=float)
+        extra = f(F, "visits_excess")
         p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0)
-        money = F["money_complaint_on_transaction"].to_numpy(dtype=float)
+        money = f(F, "money_complaint_on_transaction")
         p["MONEY_COMPLAINT"] = 2.0 * money
-        own = p.sum(axis=1).to_numpy()
+        own = np.sum(list(p.values()), axis=0)
         self._people_points(F, p, own)
-        return p
+        return pd.DataFrame(p, index=F.index)
 
     def score_samples(self, F: pd.DataFrame) -> np.ndarray:
         return self.points(F).sum(axis=1).to_numpy()

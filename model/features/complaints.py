@@ -113,15 +113,24 @@ def complaint_signals(complaints: pd.DataFrame | None) -> pd.DataFrame:
     return out
 
 
-def per_transaction(complaints: pd.DataFrame, transaction_ids: pd.Series) -> pd.DataFrame:
-    """Complaints naming each transaction: count, and strongest money signal."""
-    named = complaints[complaints["transaction_id"].notna()]
-    grouped = named.groupby("transaction_id")["money_signal"].agg(["size", "max"])
-    aligned = grouped.reindex(transaction_ids.astype(str).to_numpy())
+def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series) -> pd.DataFrame:
+    """Complaints naming each transaction: count, and strongest money signal.
+
+    Only complaints that name one of ``transaction_ids`` are read, so scoring one
+    application does not re-read every complaint of the month.
+    """
+    ids = transaction_ids.astype(str)
+    count = np.zeros(len(ids))
+    strongest = np.zeros(len(ids))
+    if complaints is not None and not complaints.empty and "transaction_id" in complaints:
+        named = complaints[complaints["transaction_id"].isin(ids)]
+        if not named.empty:
+            signal = money_signal(named["text"])
+            grouped = signal.groupby(named["transaction_id"].astype(str)).agg(["size", "max"])
+            aligned = grouped.reindex(ids.to_numpy())
+            count = aligned["size"].fillna(0).to_numpy(dtype=float)
+            strongest = aligned["max"].fillna(0.0).to_numpy(dtype=float)
     return pd.DataFrame(
-        {
-            "complaints_on_transaction": aligned["size"].fillna(0).to_numpy(),
-            "money_complaint_on_transaction": aligned["max"].fillna(0.0).to_numpy(),
-        },
+        {"complaints_on_transaction": count, "money_complaint_on_transaction": strongest},
         index=transaction_ids.index,
     )

@@ -16,6 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from model.features.lookup import as_dict, lookup
+
 FAST_Z = -2.0
 SLOW_Z = 2.0
 
@@ -55,6 +57,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         self.offices_ = self._fit_offices(frame, complaints)
         self.agents_, self.pairs_ = self._fit_agents(frame)
         self.verdicts_ = {key: self._fit_verdicts(X, y, key) for key in ("officer_id", "agent_id")}
+        self.lookups_ = self._lookups()
         self.feature_names_out_ = np.array(
             [
                 "officer_fee_signal_excess",
@@ -164,44 +167,58 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["median_z"] = agents["median_z"].where(agents["n"] >= self.min_agent_filings, 0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        check_is_fitted(self, "officers_")
-        out = pd.DataFrame(index=X.index)
-        officer = X["officer_id"].astype(object)
-        for column in ("fee_signal_excess", "spread_excess", "fast_excess", "slow_excess"):
-            out[f"officer_{column}"] = self._lookup(officer, self.officers_, column)
-        out["officer_median_z"] = self._lookup(officer, self.officers_, "median_z")
-        out["officer_money_complaints"] = self._lookup(officer, self.officers_, "money_complaints")
-        office = X["office_id"].astype(object)
-        out["office_money_complaints"] = self._lookup(office, self.offices_, "money_complaints")
-        pair = pd.MultiIndex.from_arrays([X["agent_id"].astype(object), officer])
-        has_pair = X["agent_id"].notna().to_numpy() & X["officer_id"].notna().to_numpy()
-        pairs = self.pairs_.reindex(pair) if len(self.pairs_) else None
-        lift = pairs["lift"].to_numpy(dtype=float) if pairs is not None else np.ones(len(X))
-        share = pairs["share"].to_numpy(dtype=float) if pairs is not None else np.zeros(len(X))
-        out["agent_pair_lift"] = np.where(has_pair, np.nan_to_num(lift, nan=1.0), 1.0)
-        out["agent_pair_share"] = np.where(has_pair, np.nan_to_num(share), 0.0)
-        agent_z = (
-            X["agent_id"].astype(object).map(self.agents_["median_z"])
-            if len(self.agents_)
-            else pd.Series(0.0, index=X.index)
-        )
-        out["agent_median_z"] = agent_z.astype(float).fillna(0.0).to_numpy()
-        verdicts = getattr(self, "verdicts_", {})
-        for key, prefix in (("officer_id", "officer"), ("agent_id", "agent")):
-            table = verdicts.get(key, pd.DataFrame(columns=["confirmed", "dismissed"]))
-            keys = X[key].astype(object)
-            out[f"{prefix}_confirmed"] = self._lookup(keys, table, "confirmed")
-            if prefix == "officer":
-                out["officer_dismissed"] = self._lookup(keys, table, "dismissed")
-        return out
+    def _lookups(self) -> dict[str, dict]:
+        """Every fitted statistic as a plain dict, for fast per-row look-ups."""
 
-    @staticmethod
-    def _lookup(keys: pd.Series, table: pd.DataFrame, column: str) -> np.ndarray:
-        if table.empty or column not in table:
-            return np.zeros(len(keys))
-        values = keys.map(table[column][~table.index.duplicated()])
-        return values.astype(float).fillna(0.0).to_numpy()
+        def column(table: pd.DataFrame, name: str) -> dict:
+            return {} if table.empty or name not in table else as_dict(table[name])
+
+        tables = {
+            f"officer_{name}": column(self.officers_, name)
+            for name in (
+                "fee_signal_excess",
+                "spread_excess",
+                "fast_excess",
+                "slow_excess",
+                "median_z",
+                "money_complaints",
+            )
+        }
+        tables["office_money_complaints"] = column(self.offices_, "money_complaints")
+        tables["agent_median_z"] = column(self.agents_, "median_z")
+        for name in ("lift", "share"):
+            pairs = self.pairs_[name] if len(self.pairs_) else pd.Series(dtype=float)
+            tables[f"agent_pair_{name}"] = as_dict(pairs)
+        tables["officer_confirmed"] = column(self.verdicts_["officer_id"], "confirmed")
+        tables["officer_dismissed"] = column(self.verdicts_["officer_id"], "dismissed")
+        tables["agent_confirmed"] = column(self.verdicts_["agent_id"], "confirmed")
+        return tables
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self, "lookups_")
+        tables = self.lookups_
+        officer = X["officer_id"].to_numpy(dtype=object)
+        agent = X["agent_id"].to_numpy(dtype=object)
+        out = {
+            name: lookup(officer, tables[name], 0.0)
+            for name in self.feature_names_out_
+            if name.startswith("officer_")
+        }
+        out["office_money_complaints"] = lookup(
+            X["office_id"], tables["office_money_complaints"], 0.0
+        )
+        has_pair = X["agent_id"].notna().to_numpy() & X["officer_id"].notna().to_numpy()
+        pair = np.empty(len(X), dtype=object)
+        pair[:] = list(zip(agent, officer, strict=True))
+        out["agent_pair_lift"] = np.where(
+            has_pair, lookup(pair, tables["agent_pair_lift"], 1.0), 1.0
+        )
+        out["agent_pair_share"] = np.where(
+            has_pair, lookup(pair, tables["agent_pair_share"], 0.0), 0.0
+        )
+        out["agent_median_z"] = lookup(agent, tables["agent_median_z"], 0.0)
+        out["agent_confirmed"] = lookup(agent, tables["agent_confirmed"], 0.0)
+        return pd.DataFrame({name: out[name] for name in self.feature_names_out_}, index=X.index)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")

@@ -16,6 +16,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from model.features.lookup import joined_keys, lookup
+
 MAD_TO_SIGMA = 1.4826
 
 
@@ -25,16 +27,9 @@ def _week(moments: pd.Series) -> pd.Series:
     return pd.Series((days + 3) // 7, index=moments.index)
 
 
-def _keyed(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    key = frame[columns[0]].astype(str)
-    for column in columns[1:]:
-        key = key + "|" + frame[column].astype(str)
-    return key
-
-
-def _shrunk_median(values: pd.Series, keys: pd.Series, min_count: int, prior: float) -> dict:
+def _shrunk_median(values: pd.Series, keys: np.ndarray, min_count: int, prior: float) -> dict:
     """Median per key, shrunk toward 0 for small groups (n / (n + prior))."""
-    grouped = values.groupby(keys.to_numpy())
+    grouped = values.groupby(keys)
     stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
     stats = stats[stats["n"] >= min_count]
     return (stats["median"] * stats["n"] / (stats["n"] + prior)).to_dict()
@@ -70,20 +65,18 @@ class PeerTiming(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: object = None) -> PeerTiming:
         frame = X.assign(_week=_week(X["submitted_at"]), _ratio=self._log_ratio(X))
         done = frame[frame["_ratio"].notna() & ~frame["is_open"].to_numpy(dtype=bool)]
-        office_service = _keyed(done, ["office_id", "service_code"])
-        grouped = done["_ratio"].groupby(office_service.to_numpy())
+        office_service = joined_keys(done, ["office_id", "service_code"])
+        grouped = done["_ratio"].groupby(office_service)
         stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
         self.base_office_service_ = stats.loc[stats["n"] >= self.min_group, "median"].to_dict()
         self.base_service_ = done.groupby("service_code")["_ratio"].median().to_dict()
-        self.peer_days_ = (
-            done.groupby(office_service.to_numpy())["processing_working_days"].median().to_dict()
-        )
+        self.peer_days_ = done.groupby(office_service)["processing_working_days"].median().to_dict()
         residual = done["_ratio"] - self._base(done)
         self.shifts_: dict[str, dict] = {}
         for name, columns, min_count in self._stages():
-            keys = _keyed(done, columns)
+            keys = joined_keys(done, columns)
             self.shifts_[name] = _shrunk_median(residual, keys, min_count, self.shrink)
-            residual = residual - keys.map(self.shifts_[name]).fillna(0.0).to_numpy()
+            residual = residual - lookup(keys, self.shifts_[name], 0.0)
         deviation = (residual - residual.median()).abs()
         scale = deviation.groupby(done["service_code"].to_numpy()).median() * MAD_TO_SIGMA
         # Below ~0.25 in log units (a quarter faster or slower) differences are noise.
@@ -95,43 +88,38 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         )
         return self
 
-    def _base(self, frame: pd.DataFrame, office_service: pd.Series | None = None) -> np.ndarray:
-        keys = (
-            _keyed(frame, ["office_id", "service_code"])
-            if office_service is None
-            else office_service
-        )
-        office_service = keys.map(self.base_office_service_)
-        service = frame["service_code"].astype(object).map(self.base_service_)
-        return office_service.fillna(service).fillna(0.0).to_numpy(dtype=float)
+    def _base(self, frame: pd.DataFrame, office_service: np.ndarray | None = None) -> np.ndarray:
+        if office_service is None:
+            office_service = joined_keys(frame, ["office_id", "service_code"])
+        service = lookup(frame["service_code"], self.base_service_, 0.0)
+        base = lookup(office_service, self.base_office_service_, np.nan)
+        return np.where(np.isnan(base), service, base)
 
-    def residual(self, X: pd.DataFrame, office_service: pd.Series | None = None) -> np.ndarray:
+    def residual(self, X: pd.DataFrame, office_service: np.ndarray | None = None) -> np.ndarray:
         """Log time ratio left after all peer baselines (NaN when no time is known)."""
         check_is_fitted(self, "shifts_")
         frame = X.assign(_week=_week(X["submitted_at"]))
         base = self._base(frame, office_service)
         residual = self._log_ratio(frame).to_numpy(dtype=float) - base
         for name, columns, _ in self._stages():
-            shift = _keyed(frame, columns).map(self.shifts_[name]).astype(float)
-            residual = residual - shift.fillna(0.0).to_numpy()
+            residual = residual - lookup(joined_keys(frame, columns), self.shifts_[name], 0.0)
         return residual
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        office_service = _keyed(X, ["office_id", "service_code"])
+        office_service = joined_keys(X, ["office_id", "service_code"])
         residual = self.residual(X, office_service)
-        scale = X["service_code"].astype(object).map(self.scale_service_).astype(float)
-        z = residual / scale.fillna(self.scale_default_).to_numpy()
+        z = residual / lookup(X["service_code"], self.scale_service_, self.scale_default_)
         days = X["processing_working_days"].to_numpy(dtype=float)
         sla = X["sla_working_days"].to_numpy(dtype=float)
-        peer = office_service.map(self.peer_days_).astype(float)
-        out = pd.DataFrame(index=X.index)
-        out["time_z"] = np.nan_to_num(z)
-        out["delay_z"] = np.nan_to_num(np.clip(z, 0.0, None))
-        out["speed_z"] = np.nan_to_num(np.clip(-z, 0.0, None))
-        out["sla_ratio"] = np.nan_to_num(days / sla)
-        out["sla_overrun_days"] = np.nan_to_num(np.clip(days - sla, 0.0, None))
-        out["peer_days"] = peer.to_numpy()
-        return out
+        columns = {
+            "time_z": np.nan_to_num(z),
+            "delay_z": np.nan_to_num(np.clip(z, 0.0, None)),
+            "speed_z": np.nan_to_num(np.clip(-z, 0.0, None)),
+            "sla_ratio": np.nan_to_num(days / sla),
+            "sla_overrun_days": np.nan_to_num(np.clip(days - sla, 0.0, None)),
+            "peer_days": lookup(office_service, self.peer_days_, np.nan),
+        }
+        return pd.DataFrame(columns, index=X.index)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")

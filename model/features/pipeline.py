@@ -123,16 +123,23 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         """Features plus context columns (ids, fees, days) used for explanations."""
         check_is_fitted(self, "entities_")
         frame = self._enrich(transactions)
-        frame = frame.join(self.signals_.transform(frame))
-        frame = frame.join(self.timing_.transform(frame))
-        frame = frame.join(self.entities_.transform(frame))
+        timing = self.timing_.transform(frame)
+        people = self.entities_.transform(frame)
         # A consistently slow officer (new, or simply slow) explains their own delays.
-        frame["officer_relative_delay_z"] = np.clip(
-            frame["time_z"] - np.clip(frame["officer_median_z"], 0.0, None), 0.0, None
+        own_pace = np.clip(people["officer_median_z"].to_numpy(), 0.0, None)
+        relative = pd.DataFrame(
+            {"officer_relative_delay_z": np.clip(timing["time_z"].to_numpy() - own_pace, 0, None)},
+            index=frame.index,
         )
-        named = per_transaction(complaint_signals(complaints), frame["transaction_id"])
-        frame = frame.join(named)
-        return frame[list(self.feature_names_out_)]
+        parts = [
+            frame,
+            self.signals_.transform(frame),
+            timing,
+            relative,
+            people,
+            per_transaction(complaints, frame["transaction_id"]),
+        ]
+        return pd.concat(parts, axis=1)[list(self.feature_names_out_)]
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Context columns (ids, fees, days: for explanations) then the signal columns."""

@@ -13,6 +13,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from model.calendar import WorkingCalendar
+from model.features.lookup import as_dict, lookup
 
 # A gap below this many rupiah is rounding or a bank charge, not a levy.
 MATERIAL_GAP_IDR = 5_000
@@ -42,32 +43,42 @@ def enrich(
     past its standard shows as such, and one transaction scored alone matches the batch.
     """
     catalogue = services.set_index("service_code")
-    frame = pd.DataFrame(index=transactions.index)
-    for column in ("transaction_id", "office_id", "service_code", "officer_id", "agent_id"):
-        frame[column] = _column(transactions, column, pd.NA).astype("string")
-    frame["channel"] = _column(transactions, "channel", pd.NA).astype("string")
-    frame["payment_method"] = _column(transactions, "payment_method", pd.NA).astype("string")
-    frame["status"] = _column(transactions, "status", pd.NA).astype("string")
-    frame["submitted_at"] = pd.to_datetime(transactions["submitted_at"])
+    codes = _column(transactions, "service_code", pd.NA).to_numpy(dtype=object)
+    frame: dict[str, object] = {
+        column: _column(transactions, column, pd.NA).astype("string")
+        for column in (
+            "transaction_id",
+            "office_id",
+            "service_code",
+            "officer_id",
+            "agent_id",
+            "channel",
+            "payment_method",
+            "status",
+        )
+    }
+    submitted = pd.to_datetime(transactions["submitted_at"])
     completed = pd.to_datetime(_column(transactions, "completed_at", pd.NaT))
+    frame["submitted_at"] = submitted
     frame["completed_at"] = completed
-    codes = frame["service_code"].astype(object)
-    frame["official_fee_idr"] = codes.map(catalogue["official_fee_idr"]).astype(float)
-    frame["fee_is_variable"] = codes.map(catalogue["fee_is_variable"]).fillna(False).astype(bool)
-    frame["sla_working_days"] = codes.map(catalogue["sla_working_days"]).astype(float)
+    frame["official_fee_idr"] = lookup(codes, as_dict(catalogue["official_fee_idr"]), np.nan)
+    variable = lookup(codes, as_dict(catalogue["fee_is_variable"].astype(float)), 0.0)
+    frame["fee_is_variable"] = variable.astype(bool)
+    frame["sla_working_days"] = lookup(codes, as_dict(catalogue["sla_working_days"]), np.nan)
     frame["fee_paid_idr"] = _as_float(transactions["fee_paid_idr"])
-    frame["assessed_fee_idr"] = _as_float(_column(transactions, "assessed_fee_idr"))
-    frame["reported_fee_idr"] = _as_float(_column(transactions, "reported_fee_idr"))
-    frame["visits"] = _as_float(_column(transactions, "visits"))
-    rejected = frame["status"].eq("rejected").fillna(False).to_numpy(dtype=bool)
-    is_open = completed.isna().to_numpy() & ~rejected
+    for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
+        frame[column] = _as_float(_column(transactions, column))
+    rejected = _column(transactions, "status", pd.NA).eq("rejected").fillna(False)
+    rejected_mask = rejected.to_numpy(dtype=bool)
+    missing = completed.isna().to_numpy()
+    is_open = missing & ~rejected_mask
     end = completed.where(~is_open, as_of)
-    end = end.where(end >= frame["submitted_at"], frame["submitted_at"])
-    days = calendar.working_days_between(frame["submitted_at"], end, fractional=True)
-    days[completed.isna().to_numpy() & rejected] = np.nan
-    frame["processing_working_days"] = days.to_numpy()
+    end = end.where(end >= submitted, submitted)
+    days = calendar.working_days_between(submitted, end, fractional=True).to_numpy(copy=True)
+    days[missing & rejected_mask] = np.nan
+    frame["processing_working_days"] = days
     frame["is_open"] = is_open
-    return frame
+    return pd.DataFrame(frame, index=transactions.index)
 
 
 class TransactionSignals(TransformerMixin, BaseEstimator):
@@ -88,10 +99,9 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         self.cash_share_ = cash[paid_service].groupby(X["service_code"]).mean().to_dict()
         self.global_cash_share_ = float(np.nan_to_num(cash[paid_service].mean(), nan=0.5))
         self.visits_median_ = X.groupby("service_code")["visits"].median().dropna().to_dict()
-        off = self._off_hours(X)
-        self.office_off_hours_rate_ = (
-            off[X["completed_at"].notna()].groupby(X["office_id"]).mean().to_dict()
-        )
+        off = pd.Series(self._off_hours(X), index=X.index)
+        done = X["completed_at"].notna()
+        self.office_off_hours_rate_ = off[done].groupby(X["office_id"][done]).mean().to_dict()
         self.feature_names_out_ = np.array(self._names())
         return self
 
@@ -110,18 +120,20 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "completed_off_hours_unusual",
         ]
 
-    def _off_hours(self, X: pd.DataFrame) -> pd.Series:
+    def _off_hours(self, X: pd.DataFrame) -> np.ndarray:
         """Completed at night or on a weekend. Holidays are left out on purpose: offices do
         open on some cuti bersama days, and calendars of closures are often incomplete."""
-        hour = X["completed_at"].dt.hour
+        moments = X["completed_at"].to_numpy(dtype="datetime64[ns]")
+        known = ~np.isnat(moments)
+        completed = np.where(known, moments, np.datetime64(0, "ns"))
+        day = completed.astype("datetime64[D]")
+        hour = ((completed - day) // np.timedelta64(1, "h")).astype(np.int64)
+        weekday = (day.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
         night = (hour >= self.night_start_hour) | (hour < self.night_end_hour)
-        weekend = X["completed_at"].dt.dayofweek >= 5
-        off = (night | weekend).fillna(False)
-        return off.astype(float).where(X["completed_at"].notna(), 0.0)
+        return ((night | (weekday >= 5)) & known).astype(float)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self, "cash_share_")
-        out = pd.DataFrame(index=X.index)
         official = X["official_fee_idr"].to_numpy(dtype=float)
         assessed = X["assessed_fee_idr"].to_numpy(dtype=float)
         variable = X["fee_is_variable"].to_numpy(dtype=bool)
@@ -130,29 +142,30 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         paid = X["fee_paid_idr"].to_numpy(dtype=float)
         excess = np.where(np.isnan(legal), 0.0, np.maximum(paid - legal, 0.0))
         excess = np.where(excess >= MATERIAL_GAP_IDR, excess, 0.0)
-        out["legal_fee_idr"] = legal
-        out["fee_excess_idr"] = excess
-        out["fee_excess_ratio"] = excess / np.maximum(np.nan_to_num(legal), 50_000.0)
-        out["fee_on_free_service"] = ((legal == 0) & (excess > 0)).astype(float)
-        out["fee_excess_is_round"] = ((excess > 0) & (excess % ROUND_UNIT_IDR == 0)).astype(float)
         reported = X["reported_fee_idr"].to_numpy(dtype=float)
         gap = np.where(np.isnan(reported), 0.0, np.maximum(reported - paid, 0.0))
         gap = np.where(gap >= MATERIAL_GAP_IDR, gap, 0.0)
-        out["reported_gap_idr"] = gap
-        out["reported_gap_flag"] = (gap > 0).astype(float)
-        share = X["service_code"].astype(object).map(self.cash_share_).astype(float)
-        share = share.fillna(self.global_cash_share_).to_numpy()
+        share = lookup(X["service_code"], self.cash_share_, self.global_cash_share_)
         cash = X["payment_method"].eq("cash").fillna(False).to_numpy(dtype=bool)
-        # Cash is only odd where paying non-cash is the norm for this service.
-        out["cash_unusual"] = np.where(cash & (paid > 0), np.clip(1.0 - share, 0.0, 1.0), 0.0)
-        norm = X["service_code"].astype(object).map(self.visits_median_).astype(float)
-        extra = X["visits"].to_numpy(dtype=float) - norm.fillna(1.0).to_numpy()
-        out["visits_excess"] = np.nan_to_num(np.clip(extra, 0.0, None))
-        off = self._off_hours(X).to_numpy()
-        base = X["office_id"].astype(object).map(self.office_off_hours_rate_).astype(float)
-        out["completed_off_hours"] = off
-        out["completed_off_hours_unusual"] = off * np.clip(1.0 - 2.0 * base.fillna(0.0), 0, 1)
-        return out
+        norm = lookup(X["service_code"], self.visits_median_, 1.0)
+        extra = X["visits"].to_numpy(dtype=float) - norm
+        off = self._off_hours(X)
+        base = lookup(X["office_id"], self.office_off_hours_rate_, 0.0)
+        columns = {
+            "legal_fee_idr": legal,
+            "fee_excess_idr": excess,
+            "fee_excess_ratio": excess / np.maximum(np.nan_to_num(legal), 50_000.0),
+            "fee_on_free_service": ((legal == 0) & (excess > 0)).astype(float),
+            "fee_excess_is_round": ((excess > 0) & (excess % ROUND_UNIT_IDR == 0)).astype(float),
+            "reported_gap_idr": gap,
+            "reported_gap_flag": (gap > 0).astype(float),
+            # Cash is only odd where paying non-cash is the norm for this service.
+            "cash_unusual": np.where(cash & (paid > 0), np.clip(1.0 - share, 0.0, 1.0), 0.0),
+            "visits_excess": np.nan_to_num(np.clip(extra, 0.0, None)),
+            "completed_off_hours": off,
+            "completed_off_hours_unusual": off * np.clip(1.0 - 2.0 * base, 0, 1),
+        }
+        return pd.DataFrame(columns, index=X.index)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")
