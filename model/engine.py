@@ -6,7 +6,9 @@
   nearest rows of each of ``n_bags`` small random reference sets (``bag_size`` rows),
   averaged over the bags. Small references keep it fast and make it robust to clusters
   of anomalies (masking); it catches *local* and multivariate oddities.
-* ``iforest`` - scikit-learn's ``IsolationForest`` (global, axis-wise isolation).
+* ``iforest`` - scikit-learn's ``IsolationForest`` (global, axis-wise isolation). Small
+  batches are scored by walking a packed copy of its trees with numpy, all trees at once
+  (bit-identical scores; scikit-learn's per-tree loop costs ~4 ms even for one row).
 * ``ecod``    - ECOD-style empirical-CDF tail probabilities: per feature, ``-log`` of the
   smaller of the left/right tail probabilities against the fitted training column, summed
   over features (extreme *values*, feature by feature; easy to explain).
@@ -57,6 +59,11 @@ except ImportError:  # pragma: no cover - scikit-learn 1.5
 MEMBERS: tuple[str, ...] = ("knn", "iforest", "ecod")
 DEFAULT_WEIGHTS: dict[str, float] = {"knn": 2.0, "iforest": 1.0, "ecod": 1.0}
 _CHUNK_ROWS = 256
+_FOREST_CHUNK_ROWS = 256  # rows per block of the vectorised forest walk (cache-sized)
+# Up to this many rows the vectorised walk scores the forest (~0.03 ms for 1 row, ~0.08
+# ms for 16, against ~4 ms for scikit-learn's per-tree loop); larger batches use
+# scikit-learn's own path, which is as fast there (both ~0.3 s per 100k rows).
+_FAST_FOREST_MAX_ROWS = 2048
 
 
 def _validate(estimator: BaseEstimator, X: Any, reset: bool) -> np.ndarray:
@@ -207,6 +214,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
                 random_state=rng.randint(np.iinfo(np.int32).max),
                 n_jobs=self.n_jobs,
             ).fit(Z)
+            self._compile_forest()
         if "ecod" in self.members_:
             self.ecdf_columns_ = np.sort(Zc, axis=0)
 
@@ -298,10 +306,93 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
             with _threadpools().limit(limits=1, user_api="blas"):
                 raw["knn"] = self._knn_scores(Z)
         if "iforest" in self.members_:
-            raw["iforest"] = -self.forest_.score_samples(Z)
+            # models pickled before the packed forest existed keep scikit-learn's path
+            if Z.shape[0] <= _FAST_FOREST_MAX_ROWS and hasattr(self, "forest_children_"):
+                raw["iforest"] = self._forest_scores(Z)
+            else:
+                raw["iforest"] = -self.forest_.score_samples(Z)
         if "ecod" in self.members_:
             raw["ecod"] = self._ecod_scores(Z)
         return raw
+
+    def _compile_forest(self) -> None:
+        """Pack the fitted forest's trees into flat arrays for a vectorised walk.
+
+        Built from public tree attributes only. Node ``i`` of tree ``t`` is global node
+        ``forest_node_offsets_[t] + i``; ``forest_children_[2 * g + go_right]`` is the
+        child to visit (a leaf points to itself twice, so walking further is a no-op);
+        ``forest_features_`` holds global column indices; ``forest_path_lengths_`` is
+        scikit-learn's per-leaf path length ``depth + c(n_node_samples)`` (root depth 0).
+        """
+        forest = self.forest_
+        n_features = forest.n_features_in_
+        offsets, children, features, thresholds, paths = [], [], [], [], []
+        offset = 0
+        for tree, cols in zip(forest.estimators_, forest.estimators_features_, strict=True):
+            t = tree.tree_
+            n_nodes = t.node_count
+            node_ids = np.arange(n_nodes)
+            leaf = t.children_left < 0
+            left = np.where(leaf, node_ids, t.children_left) + offset
+            right = np.where(leaf, node_ids, t.children_right) + offset
+            children.append(np.column_stack([left, right]).ravel())
+            feat = np.where(leaf, 0, t.feature)
+            # IsolationForest indexes columns only when it subsamples features
+            # (sklearn's BaseBagging: ``max_features != n_features``); otherwise each
+            # tree sees X as is and estimators_features_ must not be applied
+            if len(cols) != n_features:
+                feat = np.asarray(cols)[feat]
+            features.append(feat)
+            thresholds.append(np.where(leaf, np.inf, t.threshold))
+            # the same float operations as IsolationForest._compute_score_samples
+            depths = t.compute_node_depths()
+            paths.append(depths + _average_path_length(t.n_node_samples) - 1.0)
+            offsets.append(offset)
+            offset += n_nodes
+        self.forest_node_offsets_ = np.asarray(offsets, dtype=np.intp)
+        self.forest_children_ = np.concatenate(children).astype(np.intp)
+        self.forest_features_ = np.concatenate(features).astype(np.intp)
+        self.forest_thresholds_ = np.concatenate(thresholds).astype(np.float64)
+        self.forest_path_lengths_ = np.concatenate(paths).astype(np.float64)
+        self.forest_max_depth_ = max(int(tree.tree_.max_depth) for tree in forest.estimators_)
+        self.forest_denominator_ = len(forest.estimators_) * float(
+            _average_path_length(np.array([forest.max_samples_]))[0]
+        )
+
+    def _forest_scores(self, Z: np.ndarray) -> np.ndarray:
+        """``-IsolationForest.score_samples(Z)``, by walking all trees at once.
+
+        Bit-identical to scikit-learn: Z is cast to float32 as sklearn's trees see it and
+        the per-tree path lengths are added in the same order. Z must be NaN-free (it is
+        imputed); each row is walked on its own.
+        """
+        with np.errstate(over="ignore"):  # |z| > 3.4e38 becomes inf, as in sklearn
+            X32 = np.asarray(Z, dtype=np.float32)
+        n_rows, n_feat = X32.shape
+        out = np.empty(n_rows)
+        children = self.forest_children_
+        features = self.forest_features_
+        thresholds = self.forest_thresholds_
+        paths = self.forest_path_lengths_
+        denominator = self.forest_denominator_
+        for start in range(0, n_rows, _FOREST_CHUNK_ROWS):
+            block = X32[start : start + _FOREST_CHUNK_ROWS].astype(np.float64).ravel()
+            base = (np.arange(len(block) // n_feat) * n_feat)[:, None]
+            node = np.broadcast_to(
+                self.forest_node_offsets_, (len(base), len(self.forest_node_offsets_))
+            ).copy()
+            for _ in range(self.forest_max_depth_):
+                value = block.take(base + features.take(node))
+                node = children.take(2 * node + (value > thresholds.take(node)))
+            # summed tree by tree in sklearn's order (cumsum is strictly sequential), so
+            # the scores are bit-identical: raw scores sit on the calibrators' reference
+            # values, where even a 1-ulp difference can move a score by 1 / (m + 1)
+            depths = np.cumsum(paths.take(node), axis=1)[:, -1]
+            if denominator > 0:
+                out[start : start + len(base)] = 2.0 ** (depths / -denominator)
+            else:  # max_samples_ == 1: sklearn sets the ratio to 1, so the score is 2**-1
+                out[start : start + len(base)] = 0.5
+        return out
 
     def _knn_scores(self, Z: np.ndarray) -> np.ndarray:
         """Mean over reference sets of the mean distance to the k nearest reference rows.
@@ -348,6 +439,16 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
             tail = (np.minimum(below_or_eq, above_or_eq) + 1.0) / (m + 1.0)
             total -= np.log(tail)
         return total
+
+
+def _average_path_length(n_samples: np.ndarray) -> np.ndarray:
+    """Average path length of an unsuccessful BST search, as scikit-learn's iforest."""
+    n = np.asarray(n_samples, dtype=np.float64)
+    out = np.zeros(n.shape)
+    many = n > 2
+    out[n == 2] = 1.0
+    out[many] = 2.0 * (np.log(n[many] - 1.0) + np.euler_gamma) - 2.0 * (n[many] - 1.0) / n[many]
+    return out
 
 
 def _nanmedian(X: np.ndarray) -> np.ndarray:

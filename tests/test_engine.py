@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
@@ -188,6 +190,78 @@ def test_invalid_params_raise(params) -> None:
 def test_infinite_values_rejected(fitted) -> None:
     with pytest.raises(ValueError):
         fitted.score_samples(np.array([[np.inf, 0, 0, 0]]))
+
+
+# ------------------------------------------------------------ packed isolation forest
+@pytest.fixture(scope="module")
+def wide() -> tuple[np.ndarray, OutlierEnsemble]:
+    """Skewed 2,000 x 6 training data (a NaN column share) and the ensemble fitted on it."""
+    rng = np.random.default_rng(5)
+    X = rng.lognormal(size=(2000, 6)) * [1.0, 10.0, 0.1, 1.0, 1e3, 1.0]
+    X[rng.random(X.shape) < 0.05] = np.nan
+    return X, OutlierEnsemble(n_bags=2, random_state=0).fit(X)
+
+
+def _query_rows(X: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Training rows, far-out rows (both signs, huge) and rows with NaN, shuffled."""
+    rng = np.random.default_rng(seed)
+    Q = X[rng.integers(0, len(X), n)].copy()
+    far = rng.random(n) < 0.3
+    Q[far] = rng.normal(scale=1e6, size=(int(far.sum()), X.shape[1]))
+    Q[rng.random(Q.shape) < 0.1] = np.nan
+    Q[0] = 1e30  # beyond every threshold
+    return Q
+
+
+@pytest.mark.parametrize("n_rows", [1, 16, 5000])
+def test_fast_forest_equals_sklearn(wide, n_rows: int) -> None:
+    """Bit-identical (so within the 1e-10 required), also far out and with NaN imputed."""
+    X, est = wide
+    Z = est._scale(est._impute(_query_rows(X, n_rows, seed=n_rows)))
+    expected = -est.forest_.score_samples(Z)
+    np.testing.assert_array_equal(est._forest_scores(Z), expected)
+    train = est._scale(est._impute(X))
+    np.testing.assert_array_equal(est._forest_scores(train), -est.forest_.score_samples(train))
+
+
+def test_fast_forest_with_feature_subsampling(wide) -> None:
+    """Trees trained on a (permuted) column subset are walked on the right columns."""
+    X, est = wide
+    est = clone(est).fit(X)
+    Z = est._scale(est._impute(X))
+    est.forest_ = IsolationForest(n_estimators=30, max_features=0.5, random_state=1).fit(Z)
+    assert any(not np.array_equal(f, np.sort(f)) for f in est.forest_.estimators_features_)
+    est._compile_forest()
+    Q = est._scale(est._impute(_query_rows(X, 300, seed=3)))
+    np.testing.assert_array_equal(est._forest_scores(Q), -est.forest_.score_samples(Q))
+
+
+def test_fast_forest_single_sample_trees() -> None:
+    X = np.random.default_rng(2).normal(size=(40, 3))
+    est = OutlierEnsemble(max_samples=1, random_state=0, **FAST).fit(X)
+    Z = est._scale(X)
+    np.testing.assert_array_equal(est._forest_scores(Z), -est.forest_.score_samples(Z))
+
+
+def test_batch_paths_agree_and_rows_are_independent(wide) -> None:
+    """A row alone (packed forest) scores as in a large batch (scikit-learn's path)."""
+    X, est = wide
+    Q = _query_rows(X, 3000, seed=7)
+    batch = est.score_samples(Q)
+    alone = np.array([est.score_samples(Q[i : i + 1])[0] for i in range(0, len(Q), 97)])
+    np.testing.assert_array_equal(alone, batch[::97])
+    np.testing.assert_array_equal(est.score_samples(Q[:16]), batch[:16])
+
+
+def test_packed_forest_survives_pickle_and_old_models_fall_back(wide) -> None:
+    X, est = wide
+    Q = _query_rows(X, 50, seed=9)
+    expected = est.score_samples(Q)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.score_samples(Q), expected)
+    for name in [k for k in vars(restored) if k.startswith("forest_") and k != "forest_"]:
+        delattr(restored, name)  # as a model pickled before the packed forest existed
+    np.testing.assert_array_equal(restored.score_samples(Q), expected)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
