@@ -29,6 +29,7 @@ from model.settings import Settings, get_settings
 logger = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
+CSV_FLOAT_FORMAT = "%.6f"  # risk scores in CSV: the API streams files in the same format
 SCORE_COLUMNS = [
     "transaction_id",
     "risk_score",
@@ -151,7 +152,7 @@ def write_scores(scores: pd.DataFrame, output: Path | str) -> Path:
     """Write score records as the contract's CSV (UTF-8, header row)."""
     path = Path(output)
     path.parent.mkdir(parents=True, exist_ok=True)
-    to_csv_records(scores).to_csv(path, index=False, float_format="%.6f")
+    to_csv_records(scores).to_csv(path, index=False, float_format=CSV_FLOAT_FORMAT)
     logger.info("wrote %d scores to %s", len(scores), path)
     return path
 

@@ -18,21 +18,10 @@ import orjson
 import pandas as pd
 
 from model.contract import ContractError, Violation, validate_table
-from model.predict import score_frame, to_csv_records
+from model.predict import CSV_FLOAT_FORMAT, SCORE_COLUMNS, score_frame, to_csv_records
 from service.errors import ApiError, contract_error, detail
 from service.model_store import ServedModel
 
-CSV_FLOAT_FORMAT = "%.6f"  # as model.predict.write_scores
-SCORE_COLUMNS = (
-    "transaction_id",
-    "risk_score",
-    "risk_band",
-    "reasons",
-    "model_version",
-    "office_id",
-    "service_code",
-    "officer_id",
-)
 _SCALAR_KINDS = {
     "string",
     "integer",
