@@ -41,6 +41,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import altworld  # bench/altworld.py, beside this script
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
@@ -57,6 +58,7 @@ logger = logging.getLogger("bench.detection")
 
 # Scheme mixes: "default" is the simulator's world; "subtle" moves extortion away from the
 # receipt (fewer recorded overpayments, fewer money complaints) and towards time schemes.
+ALT_MIX = "altworld"
 MIXES: dict[str, dict[str, Any]] = {
     "default": {},
     "subtle": {
@@ -241,9 +243,13 @@ def run_world(
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """All methods on one world; returns metrics per method and the labelled comparison."""
     world = scratch / f"world-{mix}-{seed}"
-    config = SimulationConfig(seed=seed, offices=args.offices, months=args.months)
-    config = config.with_overrides(transactions_per_office_month=args.volume, **MIXES[mix])
-    write_world(simulate_world(config), world)
+    if mix == ALT_MIX:
+        # The independent generator (bench/altworld.py): other mechanics, other shares.
+        altworld.write(altworld.generate(altworld.AltConfig(seed=seed)), world)
+    else:
+        config = SimulationConfig(seed=seed, offices=args.offices, months=args.months)
+        config = config.with_overrides(transactions_per_office_month=args.volume, **MIXES[mix])
+        write_world(simulate_world(config), world)
     dataset = load_data_dir(world)
     sidak = _train(world, world / "truth", scratch / f"run-{mix}-{seed}", args.model_seed)
     # Sidak's metrics come from training: officers by its own ranking; AP and ROC-AUC are
@@ -441,7 +447,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--offices", type=int, default=8)
     parser.add_argument("--months", type=int, default=6)
     parser.add_argument("--volume", type=int, default=None, help="transactions/office/month")
-    parser.add_argument("--mixes", nargs="+", default=list(MIXES), choices=list(MIXES))
+    parser.add_argument(
+        "--mixes",
+        nargs="+",
+        default=list(MIXES),
+        choices=[*MIXES, ALT_MIX],
+        help=f"scheme mixes of the simulator; '{ALT_MIX}' = the independent generator",
+    )
     parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
     parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
     parser.add_argument("--model-seed", type=int, default=Settings().random_seed)
