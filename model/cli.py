@@ -113,6 +113,10 @@ def simulate(
         typer.echo(f"  {name:<22} {path}")
 
 
+ScoresOption = Annotated[
+    Path | None, typer.Option(help="Scores CSV from `sidak score` (else score now).")
+]
+
 ModelRef = Annotated[
     str | None,
     typer.Option(
@@ -187,9 +191,7 @@ def score(
 @user_errors
 def evaluate(
     data_dir: DataDir,
-    scores: Annotated[
-        Path | None, typer.Option(help="Scores CSV from `sidak score` (else score now).")
-    ] = None,
+    scores: ScoresOption = None,
     model: ModelRef = None,
     truth: Annotated[
         Path | None, typer.Option(help="Ground-truth directory (default DATA_DIR/truth).")
@@ -231,9 +233,7 @@ def list_models_command() -> None:
 @user_errors
 def report(
     data_dir: DataDir,
-    scores: Annotated[
-        Path | None, typer.Option(help="Scores CSV from `sidak score` (else score now).")
-    ] = None,
+    scores: ScoresOption = None,
     model: ModelRef = None,
     truth: Annotated[
         Path | None,

@@ -173,17 +173,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         def column(table: pd.DataFrame, name: str) -> dict:
             return {} if table.empty or name not in table else as_dict(table[name])
 
-        tables = {
-            f"officer_{name}": column(self.officers_, name)
-            for name in (
-                "fee_signal_excess",
-                "spread_excess",
-                "fast_excess",
-                "slow_excess",
-                "median_z",
-                "money_complaints",
-            )
-        }
+        statistics = self._officer_columns()[2:]  # everything but office_id and n
+        tables = {f"officer_{name}": column(self.officers_, name) for name in statistics}
         tables["office_money_complaints"] = column(self.offices_, "money_complaints")
         tables["agent_median_z"] = column(self.agents_, "median_z")
         for name in ("lift", "share"):
