@@ -108,7 +108,7 @@ class RedFlagRules(BaseEstimator):
         p["REPORTED_ABOVE_RECEIPT"] = (
             f(F, "reported_gap_flag")
             * self.fee_weight
-            * (0.25 + 0.6 * gap)
+            * (0.1 + 0.75 * gap)
             * np.where(via_agent, 0.35, 1.0)
         )
 
@@ -157,7 +157,9 @@ class RedFlagRules(BaseEstimator):
         p["CASH_WHERE_NONCASH_NORM"] = 0.6 * f(F, "cash_unusual")
         # One extra visit is a missing document; coming back again and again is not.
         extra = f(F, "visits_excess")
-        p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0)
+        # Applicants come back when a file is held: visits count fully past the standard.
+        held = (f(F, "sla_ratio") > 1.0).astype(float)
+        p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0) * (0.5 + 0.5 * held)
         money = f(F, "money_complaint_on_transaction")
         p["MONEY_COMPLAINT"] = 2.0 * money
         own = np.sum(list(p.values()), axis=0)
