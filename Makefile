@@ -54,6 +54,9 @@ score: install ## Score every transaction in DATA with the champion (else newest
 evaluate: install ## Evaluate SCORES against DATA/truth: precision@k, AP, per-scheme recall, plots
 	$(SIDAK) evaluate $(DATA) --scores $(SCORES)
 
+entities: install ## Rank officers (LEVEL=office for offices) in DATA, optionally for START..END
+	$(SIDAK) entities $(DATA) --level $(or $(LEVEL),officer) $(if $(START),--start $(START)) $(if $(END),--end $(END))
+
 report: install ## Write the evaluation as a standalone HTML report under reports/
 	$(SIDAK) report $(DATA) --scores $(SCORES)
 
