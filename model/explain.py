@@ -139,7 +139,7 @@ def _fields(features: pd.DataFrame, code: str) -> pd.DataFrame:
             }
         )
     if code == "COMPLETED_OFF_HOURS":
-        return pd.DataFrame({"when": f["completed_at"].dt.strftime("%a %d-%m %H:%M")})
+        return pd.DataFrame({"when": f["completed_at"].dt.strftime("%d-%m-%Y %H:%M")})
     if code == "EXTRA_VISITS":
         visits = f["visits"].fillna(0)
         return pd.DataFrame(
