@@ -107,16 +107,6 @@ class WorkingCalendar:
             result[valid] = np.is_busday(days[valid], busdaycal=self._busdaycal)
         return pd.Series(result, index=moments.index)
 
-    def is_closed_weekday(self, moments: pd.Series) -> pd.Series:
-        """True on a Monday-Friday that is a holiday or closure (not on weekends)."""
-        days = pd.to_datetime(moments).to_numpy(dtype="datetime64[D]")
-        valid = ~np.isnat(days)
-        result = np.zeros(len(days), dtype=bool)
-        if valid.any():
-            weekday = np.is_busday(days[valid], weekmask=WEEKMASK)
-            result[valid] = weekday & np.isin(days[valid], self.closed_days)
-        return pd.Series(result, index=moments.index)
-
     def add_working_days(self, start: pd.Series, working_days: np.ndarray) -> np.ndarray:
         """The date ``working_days`` working days after each start date (datetime64[D])."""
         start_days = pd.to_datetime(start).to_numpy(dtype="datetime64[D]")

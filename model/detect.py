@@ -271,7 +271,6 @@ class RiskModel(BaseEstimator):
         self._fit_supervised(F, points, y)
         risk = self._combine(F, points, unsupervised)
         self._set_thresholds(risk, transactions)
-        self.baseline_risk_ = float(np.median(risk))
         self.model_format_ = MODEL_FORMAT
         self.model_version_ = getattr(self, "model_version_", "unversioned")
         return self
