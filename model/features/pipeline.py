@@ -16,15 +16,10 @@ from model.calendar import WorkingCalendar
 from model.features.complaints import complaint_signals, per_transaction
 from model.features.entities import EntityProfiles
 from model.features.peers import PeerTiming
-from model.features.transaction import TransactionSignals, enrich
+from model.features.transaction import ID_COLUMNS, TransactionSignals, enrich
 
 CONTEXT_COLUMNS = (
-    "transaction_id",
-    "office_id",
-    "service_code",
-    "officer_id",
-    "agent_id",
-    "channel",
+    *ID_COLUMNS,
     "submitted_at",
     "completed_at",
     "fee_paid_idr",

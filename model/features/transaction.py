@@ -15,6 +15,9 @@ from sklearn.utils.validation import check_is_fitted
 from model.calendar import WorkingCalendar
 from model.features.lookup import as_dict, lookup
 
+# Identifiers and categories carried as strings from the transactions to the features.
+ID_COLUMNS = ("transaction_id", "office_id", "service_code", "officer_id", "agent_id", "channel")
+
 # A gap below this many rupiah is rounding or a bank charge, not a levy.
 MATERIAL_GAP_IDR = 5_000
 ROUND_UNIT_IDR = 10_000
@@ -46,16 +49,7 @@ def enrich(
     codes = _column(transactions, "service_code", pd.NA).to_numpy(dtype=object)
     frame: dict[str, object] = {
         column: _column(transactions, column, pd.NA).astype("string")
-        for column in (
-            "transaction_id",
-            "office_id",
-            "service_code",
-            "officer_id",
-            "agent_id",
-            "channel",
-            "payment_method",
-            "status",
-        )
+        for column in (*ID_COLUMNS, "payment_method", "status")
     }
     submitted = pd.to_datetime(transactions["submitted_at"])
     completed = pd.to_datetime(_column(transactions, "completed_at", pd.NaT))
