@@ -245,7 +245,8 @@ def run_world(
     world = scratch / f"world-{mix}-{seed}"
     if mix == ALT_MIX:
         # The independent generator (bench/altworld.py): other mechanics, other shares.
-        altworld.write(altworld.generate(altworld.AltConfig(seed=seed)), world)
+        alt = altworld.AltConfig(seed=seed, offices=args.alt_offices, months=args.alt_months)
+        altworld.write(altworld.generate(alt), world)
     else:
         config = SimulationConfig(seed=seed, offices=args.offices, months=args.months)
         config = config.with_overrides(transactions_per_office_month=args.volume, **MIXES[mix])
@@ -454,6 +455,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         choices=[*MIXES, ALT_MIX],
         help=f"scheme mixes of the simulator; '{ALT_MIX}' = the independent generator",
     )
+    parser.add_argument(
+        "--alt-offices", type=int, default=5, help="offices in an altworld (independent) world"
+    )
+    parser.add_argument("--alt-months", type=int, default=4, help="months in an altworld world")
     parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
     parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
     parser.add_argument("--model-seed", type=int, default=Settings().random_seed)

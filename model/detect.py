@@ -33,7 +33,7 @@ from model.features.pipeline import FeatureBuilder
 
 # Bumped whenever the fitted state changes shape: bundles of another format are refused
 # with a clear message instead of failing half-way through scoring.
-MODEL_FORMAT = 3
+MODEL_FORMAT = 4
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -43,7 +43,9 @@ ENGINE_FEATURES = (
     "cash_unusual",
     "visits_excess",
     "completed_off_hours_unusual",
-    "time_z",
+    # Slowness only relative to the officer's own pace (a slow new officer is slow on every
+    # file, which is not unusual for them); speed relative to peers.
+    "speed_z",
     "officer_relative_delay_z",
     "officer_fee_signal_excess",
     "officer_spread_excess",

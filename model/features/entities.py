@@ -117,6 +117,12 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             typical = office[column].transform("median")
             stats[f"{column}_excess"] = ((stats[column] - typical) * weight).clip(lower=0).fillna(0)
         stats["median_z"] = (stats["median_z"] * weight).fillna(0.0)
+        # An officer slow on every file (a new one, say) also spreads wider in days: times
+        # stretch with the pace, so more files fall far from the officer's own median. Spread
+        # and rushed files only count beyond what the officer's slow pace explains.
+        stretch = (1.0 + stats["median_z"].clip(lower=0.0)) ** 2
+        for column in ("spread_excess", "fast_excess"):
+            stats[column] = stats[column] / stretch
         stats["money_complaints"] = self._complaints_per_100(stats, complaints, "officer_id")
         return stats.set_index("officer_id")[list(self._officer_columns())]
 
