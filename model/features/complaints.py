@@ -154,7 +154,9 @@ def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series)
     count = np.zeros(len(ids))
     strongest = np.zeros(len(ids))
     if complaints is not None and not complaints.empty and "transaction_id" in complaints:
-        named = complaints[complaints["transaction_id"].isin(ids)]
+        # Object arrays: pandas' hash-table isin (the Arrow string path loops in Python).
+        named_ids = complaints["transaction_id"].to_numpy(dtype=object)
+        named = complaints[pd.Index(named_ids).isin(ids.to_numpy(dtype=object))]
         if not named.empty:
             signal = money_signal(named["text"])
             grouped = signal.groupby(named["transaction_id"].astype(str)).agg(["size", "max"])
