@@ -23,6 +23,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
@@ -199,9 +201,12 @@ class VerdictModel(ClassifierMixin, BaseEstimator):
         self.estimator_.fit(X, labels)
         return self
 
-    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "estimator_")
-        return self.estimator_.predict_proba(X)[:, 1]
+        return self.estimator_.predict_proba(X)
+
+    def score_samples(self, X: pd.DataFrame) -> np.ndarray:
+        return self.predict_proba(X)[:, 1]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return (self.score_samples(X) >= 0.5).astype(int)
@@ -316,11 +321,41 @@ class RiskModel(BaseEstimator):
         if self.n_labels_ < self.min_labels_for_supervised or counts.min() < 5 or len(counts) < 2:
             return
         X = self._supervised_inputs(F, points)
-        self.supervised_ = VerdictModel(random_state=self.random_state).fit(
-            X[known], labels[known].astype(int)
+        target = labels[known].astype(int)
+        self.supervised_ = VerdictModel(random_state=self.random_state).fit(X[known], target)
+        ceiling = min(
+            self.max_supervised_weight, self.n_labels_ / (self.n_labels_ + self.label_half_weight)
         )
-        weight = self.n_labels_ / (self.n_labels_ + self.label_half_weight)
-        self.supervised_weight_ = float(min(self.max_supervised_weight, weight))
+        self.supervised_weight_ = self._proven_weight(
+            X[known], target, self._risk_from_points(points)[known], ceiling
+        )
+
+    def _proven_weight(
+        self, X: pd.DataFrame, y: pd.Series, unsupervised: np.ndarray, ceiling: float
+    ) -> float:
+        """How far to lean on the verdict model: as far as it has earned on held-out verdicts.
+
+        Out-of-fold predictions on the reviewed files are blended with the rule-and-engine
+        risk at a few weights up to ``ceiling`` (which grows with the number of labels); the
+        weight whose blend ranks the held-out verdicts best (average precision) is kept, the
+        smaller one on a tie. Where supervisors mostly confirmed what the rules already put
+        on top, the verdict model adds nothing and gets little weight; where they dismissed
+        cases the rules liked, it earns more.
+        """
+        folds = int(min(5, y.value_counts().min()))
+        if folds < 2:
+            return 0.0
+        cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+        held_out = cross_val_predict(
+            VerdictModel(random_state=self.random_state), X, y, cv=cv, method="predict_proba"
+        )[:, 1]
+        best_weight, best_ap = 0.0, -1.0
+        for weight in np.linspace(0.0, ceiling, 5):
+            blend = (1 - weight) * unsupervised + weight * held_out
+            ap = average_precision_score(y, blend)
+            if ap > best_ap + 1e-9:
+                best_weight, best_ap = float(weight), ap
+        return best_weight
 
     def _combine(
         self, F: pd.DataFrame, points: pd.DataFrame, unsupervised: np.ndarray

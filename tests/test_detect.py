@@ -234,16 +234,36 @@ def test_a_slow_pace_does_not_read_as_erratic_timing() -> None:
     assert people.loc["OFF-0", "officer_fast_excess"] < 0.05
 
 
-def test_verdicts_lift_the_supervised_part(world: tuple) -> None:
+def test_verdict_model_earns_its_weight_on_held_out_verdicts(world: tuple) -> None:
     transactions, complaints, kind = world
     rng = np.random.default_rng(1)
-    reviewed = rng.choice(len(transactions), 200, replace=False)
-    y = pd.Series(np.nan, index=transactions.index)
-    y.iloc[reviewed] = kind.iloc[reviewed].isin(["surcharge", "held"]).astype(float)
-    y[kind.isin(["surcharge", "held"]) & (kind.index < 400)] = 1.0
-    model = RiskModel().fit(transactions, y, services=SERVICES, complaints=complaints)
-    assert model.n_labels_ >= 200 and 0 < model.supervised_weight_ < 1
-    few = RiskModel().fit(transactions, y.where(y.index < 50), services=SERVICES)
+    reviewed = rng.choice(len(transactions), 300, replace=False)
+    planted = kind.isin(["surcharge", "held"])
+    # Supervisors confirm what the rules already find: the verdict model adds nothing.
+    agree = pd.Series(np.nan, index=transactions.index)
+    agree.iloc[reviewed] = planted.iloc[reviewed].astype(float)
+    agree[planted & (kind.index < 600)] = 1.0
+    model = RiskModel().fit(transactions, agree, services=SERVICES, complaints=complaints)
+    assert model.n_labels_ >= 300 and model.supervised_weight_ == 0.0
+    # Supervisors dismiss every held file (say the documents were missing) and confirm the
+    # surcharges: the rules rank held files high, so the verdict model earns weight and
+    # held files fall below the surcharges they used to mix with.
+    disagree = agree.copy()
+    disagree[kind.eq("held") & disagree.notna()] = 0.0
+    before = RiskModel().fit(transactions, services=SERVICES, complaints=complaints)
+    after = RiskModel().fit(transactions, disagree, services=SERVICES, complaints=complaints)
+    assert 0 < after.supervised_weight_ <= after.max_supervised_weight
+    unreviewed = disagree.isna().to_numpy()
+    held = kind.eq("held").to_numpy() & unreviewed
+    surcharge = kind.eq("surcharge").to_numpy() & unreviewed
+
+    def held_share_of_top(model: RiskModel) -> float:
+        risk = model.score_samples(transactions, complaints)
+        top = np.argsort(-risk)[: int(held.sum() + surcharge.sum())]
+        return float(held[top].mean())
+
+    assert held_share_of_top(after) < held_share_of_top(before)
+    few = RiskModel().fit(transactions, agree.where(agree.index < 50), services=SERVICES)
     assert few.supervised_weight_ == 0.0
 
 
