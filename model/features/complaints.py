@@ -156,7 +156,7 @@ def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series)
     if complaints is not None and not complaints.empty and "transaction_id" in complaints:
         # Object arrays: pandas' hash-table isin (the Arrow string path loops in Python).
         named_ids = complaints["transaction_id"].to_numpy(dtype=object)
-        named = complaints[pd.Index(named_ids).isin(ids.to_numpy(dtype=object))]
+        named = complaints[pd.Index(named_ids, dtype=object).isin(ids.to_numpy(dtype=object))]
         if not named.empty:
             signal = money_signal(named["text"])
             grouped = signal.groupby(named["transaction_id"].astype(str)).agg(["size", "max"])

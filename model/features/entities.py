@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from model.features.lookup import as_dict, lookup
+from model.features.lookup import as_dict, lookup, lookup_many
 
 FAST_Z = -2.0
 SLOW_Z = 2.0
@@ -196,11 +196,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         tables = self.lookups_
         officer = X["officer_id"].to_numpy(dtype=object)
         agent = X["agent_id"].to_numpy(dtype=object)
-        out = {
-            name: lookup(officer, tables[name], 0.0)
-            for name in self.feature_names_out_
-            if name.startswith("officer_")
-        }
+        officer_names = [name for name in self.feature_names_out_ if name.startswith("officer_")]
+        out = lookup_many(officer, {name: tables[name] for name in officer_names}, 0.0)
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )

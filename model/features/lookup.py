@@ -20,12 +20,10 @@ def lookup(
 ) -> np.ndarray:
     """``mapping[key]`` for each key as floats; ``default`` where absent, NaN or NA."""
     values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
-    if len(values) > _VECTORISED_FROM and len(mapping):
-        # A hash join in pandas' C code: the per-key Python loop below costs ~2 us a row.
-        index = pd.Index(list(mapping), dtype=object, tupleize_cols=False)
-        position = index.get_indexer(pd.Index(values, dtype=object, tupleize_cols=False))
-        table = np.append(np.fromiter(mapping.values(), dtype=float, count=len(mapping)), np.nan)
-        out = table[position]  # position -1 (absent) reads the trailing NaN
+    if not len(mapping):
+        return np.full(len(values), float(default))
+    if len(values) > _VECTORISED_FROM:
+        return lookup_many(values, {"": mapping}, default)[""]
     else:
         get = mapping.get
         out = np.fromiter(
@@ -34,6 +32,25 @@ def lookup(
             count=len(values),
         )
     return np.where(np.isnan(out), default, out)
+
+
+def lookup_many(
+    keys: pd.Series | np.ndarray, mappings: Mapping[str, Mapping[Hashable, float]], default: float
+) -> dict[str, np.ndarray]:
+    """``lookup`` of the same keys in several mappings, hashing the keys only once."""
+    values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
+    if len(values) <= _VECTORISED_FROM:
+        return {name: lookup(values, mapping, default) for name, mapping in mappings.items()}
+    # Hash the keys once (pandas' C code; NA becomes -1), then look up only distinct keys:
+    # the per-key Python loop costs ~2 us a row.
+    codes, uniques = pd.factorize(values)
+    out = {}
+    for name, mapping in mappings.items():
+        get = mapping.get
+        table = np.fromiter((get(key, np.nan) for key in uniques), dtype=float, count=len(uniques))
+        found = np.append(table, np.nan)[codes]  # code -1 (NA) reads the trailing NaN
+        out[name] = np.where(np.isnan(found), default, found)
+    return out
 
 
 def joined_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
