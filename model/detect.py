@@ -298,7 +298,12 @@ class RiskModel(BaseEstimator):
         points = self.rules_.points(F)
         quantile = self._engine_quantile(F)
         # Only the rarest 3% of combinations add evidence; the rest is ordinary variation.
-        points["UNUSUAL_PATTERN"] = self.engine_weight * np.clip((quantile - 0.97) / 0.03, 0, 1)
+        # Unusual is not irregular (a big legal fee, a busy agency, a noisy survey answer are
+        # all rare): the engine mostly corroborates the named signals, and alone it counts
+        # for a little.
+        rare = np.clip((quantile - 0.97) / 0.03, 0, 1)
+        named = _clip01(points.to_numpy().sum(axis=1) / 1.0)
+        points["UNUSUAL_PATTERN"] = self.engine_weight * rare * (0.1 + 0.9 * named)
         return points
 
     def _risk_from_points(self, points: pd.DataFrame) -> np.ndarray:
