@@ -104,11 +104,7 @@ class Coalescer:
     def _score_group(self, group: list[_Pending]) -> list[pd.DataFrame | BaseException]:
         served = group[0].served
         if len(group) > 1:
-            combined = ScoreBatch(
-                pd.concat([item.batch.transactions for item in group], ignore_index=True),
-                None,
-                group[0].batch.language,
-            )
+            combined = _combined(group)
             try:
                 scores = score_batch(combined, served, self.timezone)
             except ApiError:
@@ -128,6 +124,16 @@ class Coalescer:
             except Exception as error:
                 results.append(error)
         return results
+
+
+def _combined(group: list[_Pending]) -> ScoreBatch:
+    """One batch of every request's transactions, in order (records kept as records)."""
+    language = group[0].batch.language
+    if all(item.batch.records is not None for item in group):
+        records = [record for item in group for record in item.batch.records or []]
+        return ScoreBatch(language=language, records=records)
+    frames = [item.batch.transactions for item in group]
+    return ScoreBatch(pd.concat(frames, ignore_index=True), None, language)
 
 
 async def score_request(

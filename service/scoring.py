@@ -11,6 +11,7 @@ import hashlib
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import orjson
 import pandas as pd
 
 from model.contract import ContractError, Violation, validate_table
+from model.contract_fast import accept_records
 from model.predict import CSV_FLOAT_FORMAT, SCORE_COLUMNS, score_frame, to_csv_records
 from service.errors import ApiError, contract_error, detail
 from service.model_store import ServedModel
@@ -38,15 +40,29 @@ _SCALAR_KINDS = {
 
 @dataclass(frozen=True)
 class ScoreBatch:
-    """A parsed request: raw records as frames (not yet validated) and the language."""
+    """A parsed request: raw records (not yet validated) and the language.
 
-    transactions: pd.DataFrame
+    ``records`` keeps a JSON request's transactions as the plain objects they arrived as, so
+    the contract's fast path can check them without building a frame; ``transactions`` is
+    the raw frame (built from ``records`` on first use when not given).
+    """
+
+    raw_transactions: pd.DataFrame | None = None
     complaints: pd.DataFrame | None = None
     language: str | None = None
+    records: list[dict[str, Any]] | None = None
+
+    @cached_property
+    def transactions(self) -> pd.DataFrame:
+        if self.raw_transactions is not None:
+            return self.raw_transactions
+        return _records_frame(self.records or [], "transactions")
 
     @property
     def size(self) -> int:
-        return len(self.transactions)
+        if self.raw_transactions is not None:
+            return len(self.raw_transactions)
+        return len(self.records or [])
 
 
 def _records_frame(records: Any, name: str) -> pd.DataFrame:
@@ -64,7 +80,20 @@ def _records_frame(records: Any, name: str) -> pd.DataFrame:
             f"'{name}' must be a list of objects.",
             details=[detail(name, bad + 1, "must be an object")],
         )
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    return _checked_frame(pd.DataFrame.from_records(records) if records else pd.DataFrame(), name)
+
+
+def _plain_records(records: Any) -> bool:
+    """A list of objects whose values are all plain (no object or list inside)."""
+    return isinstance(records, list) and all(
+        isinstance(record, dict)
+        and not any(isinstance(value, dict | list) for value in record.values())
+        for record in records
+    )
+
+
+def _checked_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Refuses a frame with nested values (an object or list in a field)."""
     for column in frame.columns:
         values = frame[column]
         if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _SCALAR_KINDS:
@@ -130,11 +159,15 @@ def parse_payload(body: bytes, max_batch: int) -> ScoreBatch:
             "'language' must be 'id' or 'en'.",
             details=[detail("language", None, "one of id, en", str(language)[:20])],
         )
+    # Plain records are kept as they are: the frame is built only if the fast check defers.
+    plain = _plain_records(transactions)
+    frame = None if plain else _records_frame(transactions, "transactions")
     complaints = payload.get("complaints")
     return ScoreBatch(
-        transactions=_records_frame(transactions, "transactions"),
-        complaints=None if complaints is None else _records_frame(complaints, "complaints"),
-        language=language,
+        frame,
+        None if complaints is None else _records_frame(complaints, "complaints"),
+        language,
+        records=transactions if plain else None,
     )
 
 
@@ -142,13 +175,22 @@ def validate_batch(
     batch: ScoreBatch, served: ServedModel, timezone: str
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Both tables through the data contract; a refusal becomes a 422 naming file/field/row."""
+    transactions = None
+    if batch.records is not None:
+        transactions = accept_records(
+            "transactions", batch.records, served.known_services, timezone
+        )
     try:
-        transactions = validate_table(
-            "transactions",
-            batch.transactions,
-            "transactions",
-            known_services=served.known_services,
-            timezone=timezone,
+        transactions = (
+            transactions
+            if transactions is not None
+            else validate_table(
+                "transactions",
+                batch.transactions,
+                "transactions",
+                known_services=served.known_services,
+                timezone=timezone,
+            )
         )
     except ContractError as error:
         raise contract_error(error, "transactions") from None
@@ -196,9 +238,14 @@ def score_batch(batch: ScoreBatch, served: ServedModel, timezone: str) -> pd.Dat
     return score_frames(served, transactions, complaints, batch.language)
 
 
-def batch_digest(transactions: pd.DataFrame) -> str | None:
+def batch_digest(batch: ScoreBatch | pd.DataFrame) -> str | None:
     """SHA-256 over the transaction ids (newline-joined, in order): links an audit row to a
     batch without storing the ids."""
+    if isinstance(batch, ScoreBatch) and batch.records is not None:
+        ids: list[Any] = [record.get("transaction_id") for record in batch.records]
+        if all(isinstance(i, str) for i in ids):  # as the frame would give them
+            return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    transactions = batch.transactions if isinstance(batch, ScoreBatch) else batch
     if "transaction_id" not in transactions:
         return None
     ids = transactions["transaction_id"].to_numpy(dtype=object, na_value="")

@@ -68,7 +68,7 @@ async def score(
         else await run_in_threadpool(parse_payload, body, limit)
     )
     audit.n_transactions = batch.size
-    audit.batch_sha256 = batch_digest(batch.transactions)
+    audit.batch_sha256 = batch_digest(batch)
     scores = await score_request(state.coalescer, batch, served, state.settings.coalesce_max_rows)
     state.metrics.count_bands(band_counts(scores))
     content = (
