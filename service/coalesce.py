@@ -42,10 +42,17 @@ class _Pending:
 class Coalescer:
     """One worker task per event loop; at most ``max_rows_per_call`` rows per model call."""
 
-    def __init__(self, timezone: str, max_rows_per_call: int = 512, on_shared: Any = None) -> None:
+    def __init__(
+        self,
+        timezone: str,
+        max_rows_per_call: int = 512,
+        on_shared: Any = None,
+        inline_max_rows: int = 64,
+    ) -> None:
         self.timezone = timezone
         self.on_shared = on_shared  # called with the number of requests in a shared call
         self.max_rows_per_call = max_rows_per_call
+        self.inline_max_rows = inline_max_rows  # calls up to this size run on the loop
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
         self.calls = 0
@@ -86,7 +93,13 @@ class Coalescer:
             if not group:
                 continue
             try:
-                results = await run_in_threadpool(self._score_group, group)
+                if rows <= self.inline_max_rows:
+                    # Small calls run on the event loop itself: a worker thread would hold
+                    # the GIL while the loop waits for it after every socket call (up to the
+                    # 5 ms switch interval each), stretching the HTTP work of every request.
+                    results = self._score_group(group)
+                else:
+                    results = await run_in_threadpool(self._score_group, group)
             except Exception as error:  # deliver, never kill the worker
                 results = [error] * len(group)
             self.calls += 1

@@ -24,6 +24,7 @@ from service.errors import install_handlers
 from service.metrics import Metrics
 from service.middleware import ServiceMiddleware
 from service.model_store import ModelStore, ServedModel, registry_resolver
+from service.security import KeyCache
 from service.settings import Settings, get_settings
 from service.state import ServiceState
 
@@ -63,6 +64,7 @@ def build_state(settings: Settings, models: ModelStore | None = None) -> Service
         metrics=metrics,
         audit=AuditLog(sessions),
         coalescer=Coalescer(settings.timezone, on_shared=metrics.coalesced.inc),
+        keys=KeyCache(settings.key_cache_seconds),
     )
 
 
@@ -89,6 +91,7 @@ def create_app(settings: Settings | None = None, *, models: ModelStore | None = 
         finally:
             state.models.stop_polling()
             await state.coalescer.close()
+            await state.audit.flush()
             state.engine.dispose()
 
     app = FastAPI(
