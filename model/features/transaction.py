@@ -7,6 +7,8 @@ money, working days for time; ratios are unitless. Higher values mean more suspi
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -33,6 +35,37 @@ def _as_float(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
+_STRING = pd.api.types.pandas_dtype("string")
+# The fitted catalogue as dicts, per catalogue frame (fitted state, never changed in place):
+# building them costs more than scoring one transaction.
+_CATALOGUE_MAPS: dict[int, tuple[weakref.ref, tuple[dict, dict, dict]]] = {}
+
+
+def _as_string(series: pd.Series) -> pd.Series:
+    return series if series.dtype == _STRING else series.astype("string")
+
+
+def _as_datetime(series: pd.Series) -> pd.Series:
+    return series if series.dtype == "datetime64[ns]" else pd.to_datetime(series)
+
+
+def _catalogue_maps(services: pd.DataFrame) -> tuple[dict, dict, dict]:
+    """Official fee, variable-fee flag (as float) and SLA per service code."""
+    cached = _CATALOGUE_MAPS.get(id(services))
+    if cached is not None and cached[0]() is services:
+        return cached[1]
+    catalogue = services.set_index("service_code")
+    maps = (
+        as_dict(catalogue["official_fee_idr"]),
+        as_dict(catalogue["fee_is_variable"].astype(float)),
+        as_dict(catalogue["sla_working_days"]),
+    )
+    if len(_CATALOGUE_MAPS) > 64:
+        _CATALOGUE_MAPS.clear()
+    _CATALOGUE_MAPS[id(services)] = (weakref.ref(services), maps)
+    return maps
+
+
 def enrich(
     transactions: pd.DataFrame,
     services: pd.DataFrame,
@@ -45,20 +78,20 @@ def enrich(
     not rejected) to ``as_of`` — the end of the training data, so a file still held far
     past its standard shows as such, and one transaction scored alone matches the batch.
     """
-    catalogue = services.set_index("service_code")
+    official_fees, variable_fees, slas = _catalogue_maps(services)
     codes = _column(transactions, "service_code", pd.NA).to_numpy(dtype=object)
     frame: dict[str, object] = {
-        column: _column(transactions, column, pd.NA).astype("string")
+        column: _as_string(_column(transactions, column, pd.NA))
         for column in (*ID_COLUMNS, "payment_method", "status")
     }
-    submitted = pd.to_datetime(transactions["submitted_at"])
-    completed = pd.to_datetime(_column(transactions, "completed_at", pd.NaT))
+    submitted = _as_datetime(transactions["submitted_at"])
+    completed = _as_datetime(_column(transactions, "completed_at", pd.NaT))
     frame["submitted_at"] = submitted
     frame["completed_at"] = completed
-    frame["official_fee_idr"] = lookup(codes, as_dict(catalogue["official_fee_idr"]), np.nan)
-    variable = lookup(codes, as_dict(catalogue["fee_is_variable"].astype(float)), 0.0)
+    frame["official_fee_idr"] = lookup(codes, official_fees, np.nan)
+    variable = lookup(codes, variable_fees, 0.0)
     frame["fee_is_variable"] = variable.astype(bool)
-    frame["sla_working_days"] = lookup(codes, as_dict(catalogue["sla_working_days"]), np.nan)
+    frame["sla_working_days"] = lookup(codes, slas, np.nan)
     frame["fee_paid_idr"] = _as_float(transactions["fee_paid_idr"])
     for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
         frame[column] = _as_float(_column(transactions, column))
