@@ -26,7 +26,9 @@ def lookup(
     return np.where(np.isnan(out), default, out)
 
 
-def joined_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+def joined_keys(
+    frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
+) -> np.ndarray:
     """One string key per row, the columns' values joined by ``|`` (NA reads ``<NA>``)."""
     parts = [frame[column].to_numpy(dtype=object) for column in columns]
     return np.array(["|".join(map(str, row)) for row in zip(*parts, strict=True)], dtype=object)
