@@ -103,8 +103,8 @@ class WorkingCalendar:
         ``fractional`` the clock time is added (finished two hours after arrival: 0.08;
         next morning: about 1), never below 0.
         """
-        start_moments = pd.to_datetime(start)
-        end_moments = pd.to_datetime(end)
+        start_moments = start if start.dtype == "datetime64[ns]" else pd.to_datetime(start)
+        end_moments = end if end.dtype == "datetime64[ns]" else pd.to_datetime(end)
         start_days = start_moments.to_numpy(dtype="datetime64[D]")
         end_days = end_moments.to_numpy(dtype="datetime64[D]")
         valid = ~(np.isnat(start_days) | np.isnat(end_days))

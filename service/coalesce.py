@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.errors import ApiError
 from service.model_store import ServedModel
-from service.scoring import ScoreBatch, score_batch
+from service.scoring import ScoreBatch, score_batch_records
 
 log = logging.getLogger("sidak.service.coalesce")
 
@@ -36,7 +36,7 @@ log = logging.getLogger("sidak.service.coalesce")
 class _Pending:
     batch: ScoreBatch
     served: ServedModel
-    future: asyncio.Future[pd.DataFrame] = field(repr=False)
+    future: asyncio.Future[list[dict[str, Any]]] = field(repr=False)
 
 
 class Coalescer:
@@ -58,12 +58,12 @@ class Coalescer:
         self.calls = 0
         self.requests = 0
 
-    async def score(self, batch: ScoreBatch, served: ServedModel) -> pd.DataFrame:
-        """Score ``batch`` with ``served``, possibly together with concurrent requests."""
+    async def score(self, batch: ScoreBatch, served: ServedModel) -> list[dict[str, Any]]:
+        """Score records for ``batch`` with ``served``, possibly shared with concurrent ones."""
         if self._queue is None or self._worker is None or self._worker.done():
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._run(self._queue), name="sidak-coalescer")
-        future: asyncio.Future[pd.DataFrame] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Pending(batch, served, future))
         return await future
 
@@ -132,26 +132,27 @@ class Coalescer:
                 return
             seen = size
 
-    def _score_group(self, group: list[_Pending]) -> list[pd.DataFrame | BaseException]:
+    def _score_group(self, group: list[_Pending]) -> list[list[dict[str, Any]] | BaseException]:
         served = group[0].served
         if len(group) > 1:
             combined = _combined(group)
             try:
-                scores = score_batch(combined, served, self.timezone)
+                # records built once for the call (column by column), then split by request
+                records = score_batch_records(combined, served, self.timezone)
             except ApiError:
                 pass  # someone's request is refused: fall through to one by one
             else:
-                out: list[pd.DataFrame | BaseException] = []
+                out: list[list[dict[str, Any]] | BaseException] = []
                 start = 0
                 for item in group:
                     stop = start + item.batch.size
-                    out.append(scores.iloc[start:stop].reset_index(drop=True))
+                    out.append(records[start:stop])
                     start = stop
                 return out
-        results: list[pd.DataFrame | BaseException] = []
+        results: list[list[dict[str, Any]] | BaseException] = []
         for item in group:
             try:
-                results.append(score_batch(item.batch, served, self.timezone))
+                results.append(score_batch_records(item.batch, served, self.timezone))
             except Exception as error:
                 results.append(error)
         return results
@@ -169,9 +170,10 @@ def _combined(group: list[_Pending]) -> ScoreBatch:
 
 async def score_request(
     coalescer: Coalescer, batch: ScoreBatch, served: ServedModel, max_coalesced_rows: int
-) -> pd.DataFrame:
-    """Score a parsed request: small ones through the coalescer, others in a worker thread."""
+) -> list[dict[str, Any]]:
+    """Score records for a parsed request (``service.scoring.score_records``, input order):
+    small ones through the coalescer, others in a worker thread."""
     small = 0 < batch.size <= max_coalesced_rows and batch.complaints is None
     if small:
         return await coalescer.score(batch, served)
-    return await run_in_threadpool(score_batch, batch, served, coalescer.timezone)
+    return await run_in_threadpool(score_batch_records, batch, served, coalescer.timezone)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -255,7 +256,8 @@ def batch_digest(batch: ScoreBatch | pd.DataFrame) -> str | None:
 def band_counts(scores: pd.DataFrame) -> dict[str, int]:
     if "risk_band" not in scores:
         return {}
-    return {str(k): int(v) for k, v in scores["risk_band"].value_counts().items()}
+    bands = scores["risk_band"].to_numpy(dtype=object)
+    return {str(k): int(v) for k, v in Counter(b for b in bands if not pd.isna(b)).items()}
 
 
 # --- serialising ----------------------------------------------------------------------------
@@ -301,7 +303,25 @@ def dumps(payload: Any) -> bytes:
 
 
 def scores_json(scores: pd.DataFrame, model_version: str) -> bytes:
-    return dumps({"model_version": model_version, "scores": score_records(scores)})
+    return records_json(score_records(scores), model_version)
+
+
+def records_json(records: list[dict[str, Any]], model_version: str) -> bytes:
+    """The JSON response for score records (``score_records``): same bytes as ``scores_json``."""
+    return dumps({"model_version": model_version, "scores": records})
+
+
+def record_band_counts(records: list[dict[str, Any]]) -> dict[str, int]:
+    """``band_counts`` of the frame the records came from."""
+    bands = (record.get("risk_band") for record in records)
+    return {str(k): v for k, v in Counter(b for b in bands if b is not None).items()}
+
+
+def score_batch_records(
+    batch: ScoreBatch, served: ServedModel, timezone: str
+) -> list[dict[str, Any]]:
+    """``score_batch`` as JSON-ready records."""
+    return score_records(score_batch(batch, served, timezone))
 
 
 def scores_csv_chunks(scores: pd.DataFrame, chunk_rows: int = 5_000) -> Iterator[bytes]:

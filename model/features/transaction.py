@@ -32,6 +32,8 @@ def _column(frame: pd.DataFrame, name: str, default: object = np.nan) -> pd.Seri
 
 
 def _as_float(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
+        return series.to_numpy(dtype=float, na_value=np.nan)  # already numbers: no parsing
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
