@@ -26,6 +26,14 @@ def lookup(
     return np.where(np.isnan(out), default, out)
 
 
+def equals(values: pd.Series | np.ndarray, text: str) -> np.ndarray:
+    """``values == text`` as plain booleans, False where missing (``.eq(text).fillna(False)``)."""
+    cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    return np.fromiter(
+        (isinstance(value, str) and value == text for value in cells), dtype=bool, count=len(cells)
+    )
+
+
 def joined_keys(
     frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
 ) -> np.ndarray:

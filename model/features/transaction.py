@@ -15,7 +15,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from model.calendar import WorkingCalendar
-from model.features.lookup import as_dict, lookup
+from model.features.lookup import as_dict, equals, lookup
 
 # Identifiers and categories carried as strings from the transactions to the features.
 ID_COLUMNS = ("transaction_id", "office_id", "service_code", "officer_id", "agent_id", "channel")
@@ -68,6 +68,20 @@ def _catalogue_maps(services: pd.DataFrame) -> tuple[dict, dict, dict]:
     return maps
 
 
+def _processing_end(
+    submitted: pd.Series, completed: pd.Series, is_open: np.ndarray, as_of: pd.Timestamp
+) -> pd.Series:
+    """Completion, or ``as_of`` for open files; never before submission (NaT: submission)."""
+    if submitted.dtype == completed.dtype == "datetime64[ns]":  # in numpy, same values
+        start = submitted.to_numpy()
+        moment = pd.Timestamp(as_of).as_unit("ns").to_datetime64()
+        end = np.where(is_open, moment, completed.to_numpy())
+        end = np.where(end >= start, end, start)  # NaT compares False: the submission
+        return pd.Series(end, index=completed.index, name=completed.name)
+    end = completed.where(~is_open, as_of)
+    return end.where(end >= submitted, submitted)
+
+
 def enrich(
     transactions: pd.DataFrame,
     services: pd.DataFrame,
@@ -97,12 +111,10 @@ def enrich(
     frame["fee_paid_idr"] = _as_float(transactions["fee_paid_idr"])
     for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
         frame[column] = _as_float(_column(transactions, column))
-    rejected = _column(transactions, "status", pd.NA).eq("rejected").fillna(False)
-    rejected_mask = rejected.to_numpy(dtype=bool)
+    rejected_mask = equals(_column(transactions, "status", pd.NA), "rejected")
     missing = completed.isna().to_numpy()
     is_open = missing & ~rejected_mask
-    end = completed.where(~is_open, as_of)
-    end = end.where(end >= submitted, submitted)
+    end = _processing_end(submitted, completed, is_open, as_of)
     days = calendar.working_days_between(submitted, end, fractional=True).to_numpy(copy=True)
     days[missing & rejected_mask] = np.nan
     frame["processing_working_days"] = days
@@ -175,7 +187,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         gap = np.where(np.isnan(reported), 0.0, np.maximum(reported - paid, 0.0))
         gap = np.where(gap >= MATERIAL_GAP_IDR, gap, 0.0)
         share = lookup(X["service_code"], self.cash_share_, self.global_cash_share_)
-        cash = X["payment_method"].eq("cash").fillna(False).to_numpy(dtype=bool)
+        cash = equals(X["payment_method"], "cash")
         norm = lookup(X["service_code"], self.visits_median_, 1.0)
         extra = X["visits"].to_numpy(dtype=float) - norm
         off = self._off_hours(X)
