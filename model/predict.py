@@ -85,7 +85,7 @@ def score_frame(
     progress: bool = True,
 ) -> pd.DataFrame:
     """Score records for ``transactions`` in input order, chunk by chunk."""
-    if len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
+    if 0 < len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.
         offices = transactions["office_id"].unique()

@@ -37,14 +37,14 @@ def _as_float(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-_STRING = pd.api.types.pandas_dtype("string")
 # The fitted catalogue as dicts, per catalogue frame (fitted state, never changed in place):
 # building them costs more than scoring one transaction.
 _CATALOGUE_MAPS: dict[int, tuple[weakref.ref, tuple[dict, dict, dict]]] = {}
 
 
 def _as_string(series: pd.Series) -> pd.Series:
-    return series if series.dtype == _STRING else series.astype("string")
+    same = series.dtype == pd.api.types.pandas_dtype("string")
+    return series if same else series.astype("string")
 
 
 def _as_datetime(series: pd.Series) -> pd.Series:
