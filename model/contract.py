@@ -41,6 +41,9 @@ from model.errors import SidakError
 logger = logging.getLogger(__name__)
 
 MAX_ROWS_REPORTED = 20
+# Up to this many rows ``validate_table`` tries the fast path first (``model.contract_fast``);
+# beyond it the vectorised full check is as fast per row.
+FAST_MAX_ROWS = 512
 TABLES = ("services", "transactions", "complaints", "holidays", "outcomes")
 REQUIRED_TABLES = ("services", "transactions")
 
@@ -541,7 +544,32 @@ def validate_table(
     ``raw`` holds the file's values (strings from CSV, typed from Parquet or JSON). Unknown
     extra columns are kept unchanged. Row numbers in the report are 1-based data rows. Every
     row of ``raw`` is in the result, in order: a table is accepted whole or refused whole.
+
+    Small tables (a scoring request) first go through ``model.contract_fast``, which accepts
+    plainly valid rows in a fraction of a millisecond and defers everything else to the full
+    check below, so a refusal always comes from here.
     """
+    if table not in TABLE_SPECS:
+        raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
+    _check_timezone(timezone)
+    if len(raw) <= FAST_MAX_ROWS:
+        from model.contract_fast import accept_frame
+
+        accepted = accept_frame(table, raw, known_services)
+        if accepted is not None:
+            return _with_defaults(table, accepted)
+    return validate_table_full(table, raw, file, known_services=known_services, timezone=timezone)
+
+
+def validate_table_full(
+    table: str,
+    raw: pd.DataFrame,
+    file: str,
+    *,
+    known_services: Iterable[str] | None = None,
+    timezone: str = "Asia/Jakarta",
+) -> pd.DataFrame:
+    """``validate_table`` without the fast path: every column parsed and checked by pandera."""
     if table not in TABLE_SPECS:
         raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
     _check_timezone(timezone)

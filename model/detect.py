@@ -31,6 +31,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from model.engine import OutlierEnsemble
 from model.explain import build_reasons
+from model.features.lookup import equals
 from model.features.pipeline import FeatureBuilder
 
 # Bumped whenever the fitted state changes shape: bundles of another format are refused
@@ -98,7 +99,7 @@ class RedFlagRules(BaseEstimator):
 
     def _fee_points(self, F: pd.DataFrame, p: Points) -> None:
         free = F["fee_on_free_service"].to_numpy(dtype=float)
-        excess = (F["fee_excess_idr"] > 0).to_numpy(dtype=float)
+        excess = (f(F, "fee_excess_idr") > 0).astype(float)
         bump = 0.1 * self.fee_weight * f(F, "fee_excess_is_round")
         p["FEE_ON_FREE_SERVICE"] = free * (self.fee_weight + bump)
         size = _clip01(4 * f(F, "fee_excess_ratio"))
@@ -108,7 +109,7 @@ class RedFlagRules(BaseEstimator):
         # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
         gap = _clip01((f(F, "reported_gap_idr") - 10_000) / 40_000)
         # Through an intermediary, the applicant also paid the agency's own (legal) fee.
-        via_agent = F["channel"].eq("agent").fillna(False).to_numpy(dtype=bool)
+        via_agent = equals(F["channel"], "agent")
         p["REPORTED_ABOVE_RECEIPT"] = (
             f(F, "reported_gap_flag")
             * self.fee_weight

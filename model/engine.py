@@ -68,6 +68,20 @@ _FAST_FOREST_MAX_ROWS = 2048
 
 def _validate(estimator: BaseEstimator, X: Any, reset: bool) -> np.ndarray:
     """Check X as a finite-or-NaN float64 matrix; record/check feature names and count."""
+    if not reset and isinstance(X, pd.DataFrame):
+        # The common case when scoring, checked in a fraction of scikit-learn's time: a
+        # float64 frame with the fitted columns in order, no infinities. Anything else gets
+        # scikit-learn's own checks (and its errors).
+        names = getattr(estimator, "feature_names_in_", None)
+        if (
+            names is not None
+            and len(X)
+            and X.columns.tolist() == names.tolist()
+            and all(dtype == np.float64 for dtype in X.dtypes)
+        ):
+            values = np.asarray(X, dtype=np.float64)
+            if not np.isinf(values).any():
+                return values
     kwargs: dict[str, Any] = {"dtype": np.float64, "ensure_min_samples": 1}
     if _sk_validate_data is not None:
         return _sk_validate_data(estimator, X, reset=reset, ensure_all_finite="allow-nan", **kwargs)

@@ -164,8 +164,9 @@ def build_reasons(
     n = len(features)
     total = points.clip(lower=0).sum(axis=1).to_numpy()
     rows, codes, weights, messages = [], [], [], []
-    for code in points.columns:
-        values = points[code].to_numpy(dtype=float)
+    every = points.to_numpy(dtype=float)  # one conversion; column j holds code j's values
+    for j, code in enumerate(points.columns):
+        values = every[:, j]
         shown = np.flatnonzero(values >= MIN_POINTS)
         if not len(shown):
             continue

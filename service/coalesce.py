@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.errors import ApiError
 from service.model_store import ServedModel
-from service.scoring import ScoreBatch, score_batch
+from service.scoring import ScoreBatch, score_batch_records
 
 log = logging.getLogger("sidak.service.coalesce")
 
@@ -36,27 +36,34 @@ log = logging.getLogger("sidak.service.coalesce")
 class _Pending:
     batch: ScoreBatch
     served: ServedModel
-    future: asyncio.Future[pd.DataFrame] = field(repr=False)
+    future: asyncio.Future[list[dict[str, Any]]] = field(repr=False)
 
 
 class Coalescer:
     """One worker task per event loop; at most ``max_rows_per_call`` rows per model call."""
 
-    def __init__(self, timezone: str, max_rows_per_call: int = 512, on_shared: Any = None) -> None:
+    def __init__(
+        self,
+        timezone: str,
+        max_rows_per_call: int = 512,
+        on_shared: Any = None,
+        inline_max_rows: int = 64,
+    ) -> None:
         self.timezone = timezone
         self.on_shared = on_shared  # called with the number of requests in a shared call
         self.max_rows_per_call = max_rows_per_call
+        self.inline_max_rows = inline_max_rows  # calls up to this size run on the loop
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
         self.calls = 0
         self.requests = 0
 
-    async def score(self, batch: ScoreBatch, served: ServedModel) -> pd.DataFrame:
-        """Score ``batch`` with ``served``, possibly together with concurrent requests."""
+    async def score(self, batch: ScoreBatch, served: ServedModel) -> list[dict[str, Any]]:
+        """Score records for ``batch`` with ``served``, possibly shared with concurrent ones."""
         if self._queue is None or self._worker is None or self._worker.done():
             self._queue = asyncio.Queue()
             self._worker = asyncio.create_task(self._run(self._queue), name="sidak-coalescer")
-        future: asyncio.Future[pd.DataFrame] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[list[dict[str, Any]]] = asyncio.get_running_loop().create_future()
         await self._queue.put(_Pending(batch, served, future))
         return await future
 
@@ -70,6 +77,7 @@ class Coalescer:
     async def _run(self, queue: asyncio.Queue[_Pending]) -> None:
         while True:
             first = await queue.get()
+            await self._let_arrivals_queue(queue)
             group, rest = [first], []
             rows = first.batch.size
             while not queue.empty():
@@ -86,7 +94,13 @@ class Coalescer:
             if not group:
                 continue
             try:
-                results = await run_in_threadpool(self._score_group, group)
+                if rows <= self.inline_max_rows:
+                    # Small calls run on the event loop itself: a worker thread would hold
+                    # the GIL while the loop waits for it after every socket call (up to the
+                    # 5 ms switch interval each), stretching the HTTP work of every request.
+                    results = self._score_group(group)
+                else:
+                    results = await run_in_threadpool(self._score_group, group)
             except Exception as error:  # deliver, never kill the worker
                 results = [error] * len(group)
             self.calls += 1
@@ -101,40 +115,65 @@ class Coalescer:
                 else:
                     item.future.set_result(result)
 
-    def _score_group(self, group: list[_Pending]) -> list[pd.DataFrame | BaseException]:
+    @staticmethod
+    async def _let_arrivals_queue(queue: asyncio.Queue[_Pending], quiet_yields: int = 2) -> None:
+        """Yield to the loop until requests already received stop joining the queue.
+
+        A request needs a few loop turns from its bytes to the queue; starting the call as
+        soon as the first one is in would leave the others for calls of their own. Each turn
+        runs only callbacks that are ready, so an idle service loses microseconds.
+        """
+        quiet, seen = 0, queue.qsize()
+        for _ in range(64):
+            await asyncio.sleep(0)
+            size = queue.qsize()
+            quiet = quiet + 1 if size == seen else 0
+            if quiet >= quiet_yields:
+                return
+            seen = size
+
+    def _score_group(self, group: list[_Pending]) -> list[list[dict[str, Any]] | BaseException]:
         served = group[0].served
         if len(group) > 1:
-            combined = ScoreBatch(
-                pd.concat([item.batch.transactions for item in group], ignore_index=True),
-                None,
-                group[0].batch.language,
-            )
+            combined = _combined(group)
             try:
-                scores = score_batch(combined, served, self.timezone)
+                # records built once for the call (column by column), then split by request
+                records = score_batch_records(combined, served, self.timezone)
             except ApiError:
                 pass  # someone's request is refused: fall through to one by one
             else:
-                out: list[pd.DataFrame | BaseException] = []
+                out: list[list[dict[str, Any]] | BaseException] = []
                 start = 0
                 for item in group:
                     stop = start + item.batch.size
-                    out.append(scores.iloc[start:stop].reset_index(drop=True))
+                    out.append(records[start:stop])
                     start = stop
                 return out
-        results: list[pd.DataFrame | BaseException] = []
+        results: list[list[dict[str, Any]] | BaseException] = []
         for item in group:
             try:
-                results.append(score_batch(item.batch, served, self.timezone))
+                results.append(score_batch_records(item.batch, served, self.timezone))
             except Exception as error:
                 results.append(error)
         return results
 
 
+def _combined(group: list[_Pending]) -> ScoreBatch:
+    """One batch of every request's transactions, in order (records kept as records)."""
+    language = group[0].batch.language
+    if all(item.batch.records is not None for item in group):
+        records = [record for item in group for record in item.batch.records or []]
+        return ScoreBatch(language=language, records=records)
+    frames = [item.batch.transactions for item in group]
+    return ScoreBatch(pd.concat(frames, ignore_index=True), None, language)
+
+
 async def score_request(
     coalescer: Coalescer, batch: ScoreBatch, served: ServedModel, max_coalesced_rows: int
-) -> pd.DataFrame:
-    """Score a parsed request: small ones through the coalescer, others in a worker thread."""
+) -> list[dict[str, Any]]:
+    """Score records for a parsed request (``service.scoring.score_records``, input order):
+    small ones through the coalescer, others in a worker thread."""
     small = 0 < batch.size <= max_coalesced_rows and batch.complaints is None
     if small:
         return await coalescer.score(batch, served)
-    return await run_in_threadpool(score_batch, batch, served, coalescer.timezone)
+    return await run_in_threadpool(score_batch_records, batch, served, coalescer.timezone)

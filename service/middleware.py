@@ -9,7 +9,6 @@ import logging
 import time
 import uuid
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.audit import SCOPE_KEY, AuditContext, AuditLog
@@ -98,8 +97,7 @@ class ServiceMiddleware:
                     (context.batch_sha256 or "-")[:12],
                     context.principal.key_id if context.principal else "-",
                 )
-                await run_in_threadpool(
-                    self.audit.append,
+                await self.audit.append_async(
                     scope[SCOPE_KEY],
                     method=method,
                     route=route,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ import orjson
 import pandas as pd
 
 from model.contract import ContractError, Violation, validate_table
+from model.contract_fast import accept_records
 from model.predict import CSV_FLOAT_FORMAT, SCORE_COLUMNS, score_frame, to_csv_records
 from service.errors import ApiError, contract_error, detail
 from service.model_store import ServedModel
@@ -38,15 +41,29 @@ _SCALAR_KINDS = {
 
 @dataclass(frozen=True)
 class ScoreBatch:
-    """A parsed request: raw records as frames (not yet validated) and the language."""
+    """A parsed request: raw records (not yet validated) and the language.
 
-    transactions: pd.DataFrame
+    ``records`` keeps a JSON request's transactions as the plain objects they arrived as, so
+    the contract's fast path can check them without building a frame; ``transactions`` is
+    the raw frame (built from ``records`` on first use when not given).
+    """
+
+    raw_transactions: pd.DataFrame | None = None
     complaints: pd.DataFrame | None = None
     language: str | None = None
+    records: list[dict[str, Any]] | None = None
+
+    @cached_property
+    def transactions(self) -> pd.DataFrame:
+        if self.raw_transactions is not None:
+            return self.raw_transactions
+        return _records_frame(self.records or [], "transactions")
 
     @property
     def size(self) -> int:
-        return len(self.transactions)
+        if self.raw_transactions is not None:
+            return len(self.raw_transactions)
+        return len(self.records or [])
 
 
 def _records_frame(records: Any, name: str) -> pd.DataFrame:
@@ -64,7 +81,20 @@ def _records_frame(records: Any, name: str) -> pd.DataFrame:
             f"'{name}' must be a list of objects.",
             details=[detail(name, bad + 1, "must be an object")],
         )
-    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    return _checked_frame(pd.DataFrame.from_records(records) if records else pd.DataFrame(), name)
+
+
+def _plain_records(records: Any) -> bool:
+    """A list of objects whose values are all plain (no object or list inside)."""
+    return isinstance(records, list) and all(
+        isinstance(record, dict)
+        and not any(isinstance(value, dict | list) for value in record.values())
+        for record in records
+    )
+
+
+def _checked_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Refuses a frame with nested values (an object or list in a field)."""
     for column in frame.columns:
         values = frame[column]
         if values.dtype != object or pd.api.types.infer_dtype(values, skipna=True) in _SCALAR_KINDS:
@@ -130,11 +160,15 @@ def parse_payload(body: bytes, max_batch: int) -> ScoreBatch:
             "'language' must be 'id' or 'en'.",
             details=[detail("language", None, "one of id, en", str(language)[:20])],
         )
+    # Plain records are kept as they are: the frame is built only if the fast check defers.
+    plain = _plain_records(transactions)
+    frame = None if plain else _records_frame(transactions, "transactions")
     complaints = payload.get("complaints")
     return ScoreBatch(
-        transactions=_records_frame(transactions, "transactions"),
-        complaints=None if complaints is None else _records_frame(complaints, "complaints"),
-        language=language,
+        frame,
+        None if complaints is None else _records_frame(complaints, "complaints"),
+        language,
+        records=transactions if plain else None,
     )
 
 
@@ -142,13 +176,22 @@ def validate_batch(
     batch: ScoreBatch, served: ServedModel, timezone: str
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """Both tables through the data contract; a refusal becomes a 422 naming file/field/row."""
+    transactions = None
+    if batch.records is not None:
+        transactions = accept_records(
+            "transactions", batch.records, served.known_services, timezone
+        )
     try:
-        transactions = validate_table(
-            "transactions",
-            batch.transactions,
-            "transactions",
-            known_services=served.known_services,
-            timezone=timezone,
+        transactions = (
+            transactions
+            if transactions is not None
+            else validate_table(
+                "transactions",
+                batch.transactions,
+                "transactions",
+                known_services=served.known_services,
+                timezone=timezone,
+            )
         )
     except ContractError as error:
         raise contract_error(error, "transactions") from None
@@ -196,9 +239,14 @@ def score_batch(batch: ScoreBatch, served: ServedModel, timezone: str) -> pd.Dat
     return score_frames(served, transactions, complaints, batch.language)
 
 
-def batch_digest(transactions: pd.DataFrame) -> str | None:
+def batch_digest(batch: ScoreBatch | pd.DataFrame) -> str | None:
     """SHA-256 over the transaction ids (newline-joined, in order): links an audit row to a
     batch without storing the ids."""
+    if isinstance(batch, ScoreBatch) and batch.records is not None:
+        ids: list[Any] = [record.get("transaction_id") for record in batch.records]
+        if all(isinstance(i, str) for i in ids):  # as the frame would give them
+            return hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    transactions = batch.transactions if isinstance(batch, ScoreBatch) else batch
     if "transaction_id" not in transactions:
         return None
     ids = transactions["transaction_id"].to_numpy(dtype=object, na_value="")
@@ -208,7 +256,8 @@ def batch_digest(transactions: pd.DataFrame) -> str | None:
 def band_counts(scores: pd.DataFrame) -> dict[str, int]:
     if "risk_band" not in scores:
         return {}
-    return {str(k): int(v) for k, v in scores["risk_band"].value_counts().items()}
+    bands = scores["risk_band"].to_numpy(dtype=object)
+    return {str(k): int(v) for k, v in Counter(b for b in bands if not pd.isna(b)).items()}
 
 
 # --- serialising ----------------------------------------------------------------------------
@@ -254,7 +303,25 @@ def dumps(payload: Any) -> bytes:
 
 
 def scores_json(scores: pd.DataFrame, model_version: str) -> bytes:
-    return dumps({"model_version": model_version, "scores": score_records(scores)})
+    return records_json(score_records(scores), model_version)
+
+
+def records_json(records: list[dict[str, Any]], model_version: str) -> bytes:
+    """The JSON response for score records (``score_records``): same bytes as ``scores_json``."""
+    return dumps({"model_version": model_version, "scores": records})
+
+
+def record_band_counts(records: list[dict[str, Any]]) -> dict[str, int]:
+    """``band_counts`` of the frame the records came from."""
+    bands = (record.get("risk_band") for record in records)
+    return {str(k): v for k, v in Counter(b for b in bands if b is not None).items()}
+
+
+def score_batch_records(
+    batch: ScoreBatch, served: ServedModel, timezone: str
+) -> list[dict[str, Any]]:
+    """``score_batch`` as JSON-ready records."""
+    return score_records(score_batch(batch, served, timezone))
 
 
 def scores_csv_chunks(scores: pd.DataFrame, chunk_rows: int = 5_000) -> Iterator[bytes]:

@@ -14,6 +14,11 @@ Roles are ordered, each including the ones below it: ``admin ⊇ supervisor ⊇ 
 | POST /v1/model/reload, GET /metrics (*) | no     | no         | yes   |
 
 (*) /metrics is open instead when ``SIDAK_METRICS_PUBLIC=true``.
+
+Verified keys are remembered in memory for ``SIDAK_KEY_CACHE_SECONDS`` (default 5 s; 0 turns
+it off), so a busy client does not cost a database look-up per request. A key revoked with
+``sidak keys revoke`` is refused on every replica at most that long after the revocation;
+a key never seen valid (wrong, unknown) is looked up every time.
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ import enum
 import hashlib
 import hmac
 import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -104,3 +113,46 @@ def verify_token(session: Session, token: str) -> Principal | None:
     if row is None or not matches or row.revoked_at is not None:
         return None
     return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+
+
+class KeyCache:
+    """Principals of recently verified tokens, each for ``ttl_seconds`` after verification.
+
+    Tokens are held as SHA-256 digests. At most ``max_entries`` (least recently verified
+    dropped first). Thread-safe; ``ttl_seconds <= 0`` caches nothing.
+    """
+
+    def __init__(
+        self,
+        ttl_seconds: float,
+        max_entries: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.max_entries = max_entries
+        self.clock = clock
+        self._entries: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        if self.ttl_seconds <= 0:
+            return None
+        key = _sha256(token)
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if self.clock() >= entry[0]:
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        key = _sha256(token)
+        with self._lock:
+            self._entries[key] = (self.clock() + self.ttl_seconds, principal)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)

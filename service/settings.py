@@ -39,6 +39,9 @@ class Settings(ModelSettings):
     # Concurrent single/small scoring requests are coalesced into one model call when each
     # holds at most this many transactions; 0 disables coalescing.
     coalesce_max_rows: int = 32
+    # Verified API keys are remembered this many seconds (0 = look every key up every time):
+    # a revoked key is refused at most this long after ``sidak keys revoke``.
+    key_cache_seconds: float = 5.0
     # Run migrations when the app starts (``sidak db upgrade`` does the same by hand).
     migrate_on_startup: bool = True
     log_level: str = "INFO"

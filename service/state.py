@@ -11,6 +11,7 @@ from service.audit import AuditLog
 from service.coalesce import Coalescer
 from service.metrics import Metrics
 from service.model_store import ModelStore
+from service.security import KeyCache
 from service.settings import Settings
 
 
@@ -23,3 +24,4 @@ class ServiceState:
     metrics: Metrics
     audit: AuditLog
     coalescer: Coalescer
+    keys: KeyCache

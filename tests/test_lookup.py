@@ -46,3 +46,24 @@ def test_vectorised_joined_keys_equal_the_row_loop(monkeypatch: pytest.MonkeyPat
     vectorised = lookups.joined_keys(frame, ["office_id", "week", "channel"])
     assert vectorised.tolist() == loop.tolist()
     assert loop[1] == "<NA>|2900|online"
+
+
+def test_vectorised_equals_matches_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = np.array(["cash", None, pd.NA, np.nan, "transfer", 5, "cash "] * 200, dtype=object)
+    monkeypatch.setattr(lookups, "_VECTORISED_FROM", 10**9)
+    loop = lookups.equals(values, "cash")
+    monkeypatch.setattr(lookups, "_VECTORISED_FROM", 0)
+    vectorised = lookups.equals(values, "cash")
+    np.testing.assert_array_equal(vectorised, loop)
+    assert loop.dtype == bool and loop.sum() == 200
+
+
+def test_joined_keys_of_a_mapping_of_columns(monkeypatch: pytest.MonkeyPatch) -> None:
+    columns = {
+        "office_id": pd.Series(["A", None] * 600, dtype="string"),
+        "week": pd.Series(np.arange(1_200)),
+    }
+    monkeypatch.setattr(lookups, "_VECTORISED_FROM", 10**9)
+    loop = lookups.joined_keys(columns, ["office_id", "week"])
+    monkeypatch.setattr(lookups, "_VECTORISED_FROM", 0)
+    assert lookups.joined_keys(columns, ["office_id", "week"]).tolist() == loop.tolist()

@@ -150,10 +150,10 @@ def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series)
     Only complaints that name one of ``transaction_ids`` are read, so scoring one
     application does not re-read every complaint of the month.
     """
-    ids = transaction_ids.astype(str)
-    count = np.zeros(len(ids))
-    strongest = np.zeros(len(ids))
+    count = np.zeros(len(transaction_ids))
+    strongest = np.zeros(len(transaction_ids))
     if complaints is not None and not complaints.empty and "transaction_id" in complaints:
+        ids = transaction_ids.astype(str)
         # Object arrays: pandas' hash-table isin (the Arrow string path loops in Python).
         named_ids = complaints["transaction_id"].to_numpy(dtype=object)
         named = complaints[pd.Index(named_ids, dtype=object).isin(ids.to_numpy(dtype=object))]

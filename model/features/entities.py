@@ -201,7 +201,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )
-        has_pair = X["agent_id"].notna().to_numpy() & X["officer_id"].notna().to_numpy()
+        has_pair = ~pd.isna(agent) & ~pd.isna(officer)
         pair = np.empty(len(X), dtype=object)
         pair[:] = list(zip(agent, officer, strict=True))
         out["agent_pair_lift"] = np.where(

@@ -24,13 +24,12 @@ def lookup(
         return np.full(len(values), float(default))
     if len(values) > _VECTORISED_FROM:
         return lookup_many(values, {"": mapping}, default)[""]
-    else:
-        get = mapping.get
-        out = np.fromiter(
-            (get(key, default) if isinstance(key, Hashable) else default for key in values),
-            dtype=float,
-            count=len(values),
-        )
+    get = mapping.get
+    out = np.fromiter(
+        (get(key, default) if isinstance(key, Hashable) else default for key in values),
+        dtype=float,
+        count=len(values),
+    )
     return np.where(np.isnan(out), default, out)
 
 
@@ -53,9 +52,22 @@ def lookup_many(
     return out
 
 
-def joined_keys(frame: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+def equals(values: pd.Series | np.ndarray, text: str) -> np.ndarray:
+    """``values == text`` as plain booleans, False where missing (``.eq(text).fillna(False)``)."""
+    cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+    if len(cells) > _VECTORISED_FROM:
+        texts = pd.Series(cells, dtype=object)
+        return (texts.map(type).eq(str) & texts.eq(text)).to_numpy(dtype=bool)
+    return np.fromiter(
+        (isinstance(value, str) and value == text for value in cells), dtype=bool, count=len(cells)
+    )
+
+
+def joined_keys(
+    frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
+) -> np.ndarray:
     """One string key per row, the columns' values joined by ``|`` (NA reads ``<NA>``)."""
-    if len(frame) > _VECTORISED_FROM:
+    if len(frame[columns[0]]) > _VECTORISED_FROM:
         # Arrow string kernels; same text as str() per value, NA as "<NA>".
         texts = [frame[column].astype("string").fillna("<NA>") for column in columns]
         joined = texts[0].str.cat(texts[1:], sep="|") if len(texts) > 1 else texts[0]

@@ -98,11 +98,16 @@ class PeerTiming(TransformerMixin, BaseEstimator):
     def residual(self, X: pd.DataFrame, office_service: np.ndarray | None = None) -> np.ndarray:
         """Log time ratio left after all peer baselines (NaN when no time is known)."""
         check_is_fitted(self, "shifts_")
-        frame = X.assign(_week=_week(X["submitted_at"]))
-        base = self._base(frame, office_service)
-        residual = self._log_ratio(frame).to_numpy(dtype=float) - base
+        # The key columns only (no copy of X with a week column: that costs more than the
+        # arithmetic for a request's few rows); same values as ``X.assign(_week=...)``.
+        keys = {name: X[name] for name in ("office_id", "service_code", "channel")}
+        keys["_week"] = _week(X["submitted_at"])
+        base = self._base(X, office_service)
+        days = X["processing_working_days"].to_numpy(dtype=float)
+        sla = X["sla_working_days"].to_numpy(dtype=float)
+        residual = (np.log1p(days) - np.log1p(sla)) - base
         for name, columns, _ in self._stages():
-            residual = residual - lookup(joined_keys(frame, columns), self.shifts_[name], 0.0)
+            residual = residual - lookup(joined_keys(keys, columns), self.shifts_[name], 0.0)
         return residual
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:

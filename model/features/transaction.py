@@ -7,13 +7,15 @@ money, working days for time; ratios are unitless. Higher values mean more suspi
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from model.calendar import WorkingCalendar
-from model.features.lookup import as_dict, lookup
+from model.features.lookup import as_dict, equals, lookup
 
 # Identifiers and categories carried as strings from the transactions to the features.
 ID_COLUMNS = ("transaction_id", "office_id", "service_code", "officer_id", "agent_id", "channel")
@@ -30,7 +32,54 @@ def _column(frame: pd.DataFrame, name: str, default: object = np.nan) -> pd.Seri
 
 
 def _as_float(series: pd.Series) -> np.ndarray:
+    if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
+        return series.to_numpy(dtype=float, na_value=np.nan)  # already numbers: no parsing
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+# The fitted catalogue as dicts, per catalogue frame (fitted state, never changed in place):
+# building them costs more than scoring one transaction.
+_CATALOGUE_MAPS: dict[int, tuple[weakref.ref, tuple[dict, dict, dict]]] = {}
+
+
+def _as_string(series: pd.Series) -> pd.Series:
+    same = series.dtype == pd.api.types.pandas_dtype("string")
+    return series if same else series.astype("string")
+
+
+def _as_datetime(series: pd.Series) -> pd.Series:
+    return series if series.dtype == "datetime64[ns]" else pd.to_datetime(series)
+
+
+def _catalogue_maps(services: pd.DataFrame) -> tuple[dict, dict, dict]:
+    """Official fee, variable-fee flag (as float) and SLA per service code."""
+    cached = _CATALOGUE_MAPS.get(id(services))
+    if cached is not None and cached[0]() is services:
+        return cached[1]
+    catalogue = services.set_index("service_code")
+    maps = (
+        as_dict(catalogue["official_fee_idr"]),
+        as_dict(catalogue["fee_is_variable"].astype(float)),
+        as_dict(catalogue["sla_working_days"]),
+    )
+    if len(_CATALOGUE_MAPS) > 64:
+        _CATALOGUE_MAPS.clear()
+    _CATALOGUE_MAPS[id(services)] = (weakref.ref(services), maps)
+    return maps
+
+
+def _processing_end(
+    submitted: pd.Series, completed: pd.Series, is_open: np.ndarray, as_of: pd.Timestamp
+) -> pd.Series:
+    """Completion, or ``as_of`` for open files; never before submission (NaT: submission)."""
+    if submitted.dtype == completed.dtype == "datetime64[ns]":  # in numpy, same values
+        start = submitted.to_numpy()
+        moment = pd.Timestamp(as_of).as_unit("ns").to_datetime64()
+        end = np.where(is_open, moment, completed.to_numpy())
+        end = np.where(end >= start, end, start)  # NaT compares False: the submission
+        return pd.Series(end, index=completed.index, name=completed.name)
+    end = completed.where(~is_open, as_of)
+    return end.where(end >= submitted, submitted)
 
 
 def enrich(
@@ -45,29 +94,27 @@ def enrich(
     not rejected) to ``as_of`` — the end of the training data, so a file still held far
     past its standard shows as such, and one transaction scored alone matches the batch.
     """
-    catalogue = services.set_index("service_code")
+    official_fees, variable_fees, slas = _catalogue_maps(services)
     codes = _column(transactions, "service_code", pd.NA).to_numpy(dtype=object)
     frame: dict[str, object] = {
-        column: _column(transactions, column, pd.NA).astype("string")
+        column: _as_string(_column(transactions, column, pd.NA))
         for column in (*ID_COLUMNS, "payment_method", "status")
     }
-    submitted = pd.to_datetime(transactions["submitted_at"])
-    completed = pd.to_datetime(_column(transactions, "completed_at", pd.NaT))
+    submitted = _as_datetime(transactions["submitted_at"])
+    completed = _as_datetime(_column(transactions, "completed_at", pd.NaT))
     frame["submitted_at"] = submitted
     frame["completed_at"] = completed
-    frame["official_fee_idr"] = lookup(codes, as_dict(catalogue["official_fee_idr"]), np.nan)
-    variable = lookup(codes, as_dict(catalogue["fee_is_variable"].astype(float)), 0.0)
+    frame["official_fee_idr"] = lookup(codes, official_fees, np.nan)
+    variable = lookup(codes, variable_fees, 0.0)
     frame["fee_is_variable"] = variable.astype(bool)
-    frame["sla_working_days"] = lookup(codes, as_dict(catalogue["sla_working_days"]), np.nan)
+    frame["sla_working_days"] = lookup(codes, slas, np.nan)
     frame["fee_paid_idr"] = _as_float(transactions["fee_paid_idr"])
     for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
         frame[column] = _as_float(_column(transactions, column))
-    rejected = _column(transactions, "status", pd.NA).eq("rejected").fillna(False)
-    rejected_mask = rejected.to_numpy(dtype=bool)
+    rejected_mask = equals(_column(transactions, "status", pd.NA), "rejected")
     missing = completed.isna().to_numpy()
     is_open = missing & ~rejected_mask
-    end = completed.where(~is_open, as_of)
-    end = end.where(end >= submitted, submitted)
+    end = _processing_end(submitted, completed, is_open, as_of)
     days = calendar.working_days_between(submitted, end, fractional=True).to_numpy(copy=True)
     days[missing & rejected_mask] = np.nan
     frame["processing_working_days"] = days
@@ -140,7 +187,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         gap = np.where(np.isnan(reported), 0.0, np.maximum(reported - paid, 0.0))
         gap = np.where(gap >= MATERIAL_GAP_IDR, gap, 0.0)
         share = lookup(X["service_code"], self.cash_share_, self.global_cash_share_)
-        cash = X["payment_method"].eq("cash").fillna(False).to_numpy(dtype=bool)
+        cash = equals(X["payment_method"], "cash")
         norm = lookup(X["service_code"], self.visits_median_, 1.0)
         extra = X["visits"].to_numpy(dtype=float) - norm
         off = self._off_hours(X)

@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from service.audit import AuditContext, audit_context
 from service.errors import ApiError
@@ -72,19 +73,29 @@ def authenticate(
             "An API key is required: send 'Authorization: Bearer <key>'.",
             headers=_UNAUTHORIZED_HEADERS,
         )
+    token = credentials.credentials
+    principal = state.keys.get(token)
+    if principal is not None:
+        return principal
     with state.sessions() as session:
-        principal = verify_token(session, credentials.credentials)
+        principal = verify_token(session, token)
     if principal is None:
         raise ApiError(401, "The API key is invalid or revoked.", headers=_UNAUTHORIZED_HEADERS)
+    state.keys.put(token, principal)
     return principal
 
 
-def get_principal(
+async def get_principal(
     state: StateDep,
     audit: AuditDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    principal = authenticate(state, credentials)
+    # A key verified in the last few seconds is answered on the loop; else the database
+    # look-up runs in a worker thread (``service.security.KeyCache``).
+    token = credentials.credentials if credentials is not None else ""
+    principal = state.keys.get(token) if token else None
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, state, credentials)
     audit.principal = principal
     return principal
 

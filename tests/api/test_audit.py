@@ -78,3 +78,44 @@ def test_audit_rows_and_append_only(
     rows = _rows(settings)
     check_rows(rows, transactions)
     check_append_only(settings.database_url)
+
+
+def test_concurrent_rows_are_committed_together_in_order(settings: Settings, headers: dict) -> None:
+    """Rows of concurrent calls share commits, each call waits for its own, none is lost."""
+    import asyncio
+
+    from service.audit import AuditContext, AuditLog
+    from service.db.session import make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    log = AuditLog(make_sessionmaker(engine))
+    writes: list[int] = []
+    write = log._write
+
+    def counting(rows: list[dict]) -> None:
+        writes.append(len(rows))
+        write(rows)
+
+    log._write = counting  # type: ignore[method-assign]
+
+    async def calls() -> None:
+        async def one(i: int) -> None:
+            await log.append_async(
+                AuditContext(n_transactions=i),
+                method="POST",
+                route="/v1/score",
+                status_code=200,
+                request_id=f"r{i}",
+                default_outcome="ok",
+            )
+            rows = _rows(settings)
+            assert any(r["request_id"] == f"r{i}" for r in rows)  # committed before return
+
+        await asyncio.gather(*(one(i) for i in range(40)))
+        await log.flush()
+
+    asyncio.run(calls())
+    engine.dispose()
+    rows = _rows(settings)
+    assert [r["n_transactions"] for r in rows] == list(range(40))  # arrival order
+    assert sum(writes) == 40 and len(writes) < 40  # grouped commits

@@ -17,9 +17,10 @@ from service.scoring import (
     band_counts,
     batch_digest,
     parse_payload,
+    record_band_counts,
+    records_json,
     score_batch,
     scores_csv_chunks,
-    scores_json,
     scores_json_chunks,
 )
 
@@ -68,13 +69,13 @@ async def score(
         else await run_in_threadpool(parse_payload, body, limit)
     )
     audit.n_transactions = batch.size
-    audit.batch_sha256 = batch_digest(batch.transactions)
-    scores = await score_request(state.coalescer, batch, served, state.settings.coalesce_max_rows)
-    state.metrics.count_bands(band_counts(scores))
+    audit.batch_sha256 = batch_digest(batch)
+    records = await score_request(state.coalescer, batch, served, state.settings.coalesce_max_rows)
+    state.metrics.count_bands(record_band_counts(records))
     content = (
-        scores_json(scores, served.version)
+        records_json(records, served.version)
         if batch.size < 200
-        else await run_in_threadpool(scores_json, scores, served.version)
+        else await run_in_threadpool(records_json, records, served.version)
     )
     return Response(content, media_type="application/json")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from service.db.session import make_engine
 from service.main import create_app
-from service.security import Role, create_key, revoke_key, verify_token
+from service.security import KeyCache, Principal, Role, create_key, revoke_key, verify_token
 from service.settings import Settings
 from tests.api.conftest import to_records
 
@@ -80,13 +82,47 @@ def test_role_matrix(
         assert response.json()["error"]["code"] == "forbidden"
 
 
-def test_revoked_key_stops_working(client: TestClient, db: Session) -> None:
+def test_revoked_key_stops_working(settings: Settings, db: Session) -> None:
+    # Without the key cache (SIDAK_KEY_CACHE_SECONDS=0) the next request is refused.
+    app = create_app(settings.model_copy(update={"key_cache_seconds": 0}))
     row, token = create_key(db, Role.scorer, "temp")
     auth = {"Authorization": f"Bearer {token}"}
-    assert client.get("/v1/model", headers=auth).status_code == 200
-    revoke_key(db, row.id)
-    assert verify_token(db, token) is None
-    assert client.get("/v1/model", headers=auth).status_code == 401
+    with TestClient(app) as client:
+        assert client.get("/v1/model", headers=auth).status_code == 200
+        revoke_key(db, row.id)
+        assert verify_token(db, token) is None
+        assert client.get("/v1/model", headers=auth).status_code == 401
+
+
+def test_revoked_key_stops_working_within_the_cache_ttl(settings: Settings, db: Session) -> None:
+    ttl = 0.5
+    app = create_app(settings.model_copy(update={"key_cache_seconds": ttl}))
+    row, token = create_key(db, Role.scorer, "temp")
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(app) as client:
+        assert client.get("/v1/model", headers=auth).status_code == 200
+        revoke_key(db, row.id)
+        revoked_at = time.monotonic()
+        # Remembered as verified until the TTL runs out (documented in service.security).
+        response = client.get("/v1/model", headers=auth)
+        assert response.status_code == (200 if time.monotonic() - revoked_at < ttl else 401)
+        time.sleep(ttl)
+        assert client.get("/v1/model", headers=auth).status_code == 401
+        wrong = {"Authorization": f"Bearer {token[:-2]}xx"}  # never cached: always looked up
+        assert client.get("/v1/model", headers=wrong).status_code == 401
+
+
+def test_key_cache_expires_and_stays_bounded() -> None:
+    now = [0.0]
+    cache = KeyCache(10.0, max_entries=2, clock=lambda: now[0])
+    principals = [Principal(i, f"key {i}", Role.scorer) for i in range(3)]
+    for i, principal in enumerate(principals):
+        cache.put(f"token-{i}", principal)
+    assert cache.get("token-0") is None  # the oldest was dropped
+    assert cache.get("token-2") == principals[2]
+    now[0] = 10.0
+    assert cache.get("token-2") is None
+    assert KeyCache(0).get("token-1") is None
 
 
 def test_keys_are_stored_hashed(settings: Settings, headers: dict) -> None:
