@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -126,5 +127,29 @@ class AuditLog:
 
     def recent(self, limit: int = 100) -> list[AuditEvent]:
         with self.sessions() as session:
-            rows = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit))
-            return list(rows)
+            return read_events(session, limit=limit)
+
+
+def read_events(
+    session: Session,
+    *,
+    limit: int = 100,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    route: str | None = None,
+    key_id: int | None = None,
+    before_id: int | None = None,
+) -> list[AuditEvent]:
+    """Audit rows, newest first, filtered; ``before_id`` pages back through older rows."""
+    query = select(AuditEvent)
+    if since is not None:
+        query = query.where(AuditEvent.at >= since)
+    if until is not None:
+        query = query.where(AuditEvent.at < until)
+    if route is not None:
+        query = query.where(AuditEvent.route == route)
+    if key_id is not None:
+        query = query.where(AuditEvent.key_id == key_id)
+    if before_id is not None:
+        query = query.where(AuditEvent.id < before_id)
+    return list(session.scalars(query.order_by(AuditEvent.id.desc()).limit(limit)))

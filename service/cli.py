@@ -104,6 +104,41 @@ def keys_revoke(
     typer.echo(f"Revoked key {row.id} ({row.role}, {row.name!r}).")
 
 
+@app.command("audit")
+@user_errors
+def audit(
+    limit: Annotated[int, typer.Option(min=1, help="How many rows (newest first).")] = 50,
+    since: Annotated[str | None, typer.Option(help="From this moment (ISO 8601).")] = None,
+    route: Annotated[str | None, typer.Option(help="Only this route, e.g. /v1/score.")] = None,
+    key_id: Annotated[int | None, typer.Option(help="Only calls made with this key.")] = None,
+) -> None:
+    """Show the audit trail: who called what, when, how many rows, which model."""
+    from datetime import datetime
+
+    from model.errors import SidakError
+    from service.audit import read_events
+
+    try:
+        start = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise SidakError(f"--since {since!r} is not an ISO 8601 date or time.") from None
+    with _sessions()() as session:
+        rows = read_events(session, limit=limit, since=start, route=route, key_id=key_id)
+    if not rows:
+        typer.echo("No audited calls match.")
+        return
+    typer.echo(
+        f"{'id':>6}  {'at (UTC)':<19}  {'key':>4}  {'role':<10}  {'status':>6}  "
+        f"{'rows':>6}  {'route':<24}  {'outcome':<14}  model"
+    )
+    for row in rows:
+        typer.echo(
+            f"{row.id:>6}  {row.at:%Y-%m-%d %H:%M:%S}  {row.key_id or '-':>4}  "
+            f"{row.role or '-':<10}  {row.status_code:>6}  {row.n_transactions or '-':>6}  "
+            f"{row.method + ' ' + row.route:<24}  {row.outcome:<14}  {row.model_version or '-'}"
+        )
+
+
 @db_app.command("upgrade")
 @user_errors
 def db_upgrade() -> None:

@@ -226,6 +226,58 @@ class ModelInfo(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
+AUDIT_EVENT_EXAMPLE: dict[str, Any] = {
+    "id": 412,
+    "at": "2026-12-01T09:15:02.118000Z",
+    "key_id": 3,
+    "role": "scorer",
+    "method": "POST",
+    "route": "/v1/score",
+    "status_code": 200,
+    "outcome": "scored",
+    "n_transactions": 1000,
+    "model_version": "20261201T080000Z-1a2b3c4d",
+    "batch_sha256": "9f2c5e0d4b7a61c3e8f0a9d2b4c6e8f01a3c5e7b9d1f3a5c7e9b1d3f5a7c9e1b",
+    "request_id": "5d0c1f6e2b",
+    "detail": None,
+}
+
+
+class AuditEventOut(BaseModel):
+    """One audited call. Never holds raw identifiers: ``batch_sha256`` digests the ids."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        protected_namespaces=(),
+        json_schema_extra={"examples": [AUDIT_EVENT_EXAMPLE]},
+    )
+
+    id: int
+    at: datetime
+    key_id: int | None = None
+    role: str | None = None
+    method: str
+    route: str
+    status_code: int
+    outcome: str
+    n_transactions: int | None = None
+    model_version: str | None = None
+    batch_sha256: str | None = None
+    request_id: str | None = None
+    detail: str | None = None
+
+
+class AuditPage(BaseModel):
+    """Audit rows, newest first; ``next_before_id`` pages back to older rows (None: no more)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"events": [AUDIT_EVENT_EXAMPLE], "next_before_id": 412}]}
+    )
+
+    events: list[AuditEventOut]
+    next_before_id: int | None = None
+
+
 class ReloadRequest(BaseModel):
     """Which model to load: a registry version/alias or bundle path; empty = the default."""
 
