@@ -222,6 +222,8 @@ def _measure(
     metrics = dict(score_summary(scores))
     metrics["n_labels"] = float(0 if y is None else y.notna().sum())
     metrics["n_confirmed"] = float(0 if y is None else (y == 1).sum())
+    # How far the risk leans on the verdict model (earned on held-out verdicts).
+    metrics["supervised_weight"] = float(getattr(model, "supervised_weight_", 0.0))
     metrics.update(timings)
     metrics["fit_rows_per_second"] = n / max(timings["fit_seconds"], 1e-9)
     metrics["score_rows_per_second"] = n / max(timings["score_seconds"], 1e-9)
