@@ -93,7 +93,7 @@ def keys_list() -> None:
 def keys_revoke(
     key_id: Annotated[int, typer.Argument(help="The key's id (sidak keys list).")],
 ) -> None:
-    """Revoke a key; it stops working at once and stays listed for the audit trail."""
+    """Revoke a key: refused within SIDAK_KEY_CACHE_SECONDS (default 5 s); stays listed."""
     from service.security import revoke_key
 
     with _sessions()() as session:
@@ -101,7 +101,13 @@ def keys_revoke(
     if row is None:
         typer.echo(f"No key with id {key_id}.", err=True)
         raise typer.Exit(code=2)
-    typer.echo(f"Revoked key {row.id} ({row.role}, {row.name!r}).")
+    from service.settings import get_settings
+
+    ttl = get_settings().key_cache_seconds
+    typer.echo(
+        f"Revoked key {row.id} ({row.role}, {row.name!r}); running services refuse it within "
+        f"{ttl:g} s (SIDAK_KEY_CACHE_SECONDS)."
+    )
 
 
 @app.command("audit")
