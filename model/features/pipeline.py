@@ -122,19 +122,21 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         people = self.entities_.transform(frame)
         # A consistently slow officer (new, or simply slow) explains their own delays.
         own_pace = np.clip(people["officer_median_z"].to_numpy(), 0.0, None)
-        relative = pd.DataFrame(
-            {"officer_relative_delay_z": np.clip(timing["time_z"].to_numpy() - own_pace, 0, None)},
-            index=frame.index,
-        )
-        parts = [
+        relative = np.clip(timing["time_z"].to_numpy() - own_pace, 0, None)
+        columns: dict[str, object] = {"officer_relative_delay_z": relative}
+        for part in (
             frame,
             self.signals_.transform(frame),
             timing,
-            relative,
             people,
             per_transaction(complaints, frame["transaction_id"]),
-        ]
-        return pd.concat(parts, axis=1)[list(self.feature_names_out_)]
+        ):
+            columns.update(part.items())
+        # One frame built from the columns (a concat of six frames costs more than the rows
+        # of a scoring request).
+        return pd.DataFrame(
+            {name: columns[name] for name in self.feature_names_out_}, index=frame.index
+        )
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         """Context columns (ids, fees, days: for explanations) then the signal columns."""
