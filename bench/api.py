@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -295,6 +296,55 @@ async def _singles(
     )
 
 
+_WRK_SCRIPT = """
+local bodies = {%(bodies)s}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %(token)s"
+request = function()
+  i = i %% #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "SIDAK %%d %%d %%f %%f %%f %%f\\n", summary.requests,
+    e.connect + e.read + e.write + e.status + e.timeout, summary.duration / 1e6,
+    latency:percentile(50) / 1e3, latency:percentile(95) / 1e3, latency:percentile(99) / 1e3))
+end
+"""
+
+
+def wrk_singles(
+    base: str, token: str, bodies: list[bytes], clients: int, seconds: float, work: Path
+) -> Result:
+    """Single-transaction requests from ``clients`` connections driven by wrk (C, one thread),
+    so the load generator takes little of the cores the server needs."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("--load-generator wrk needs Debian's wrk: apt-get install wrk")
+    script = work / "singles.lua"
+    quoted = ",".join("[==[" + body.decode() + "]==]" for body in bodies)
+    script.write_text(_WRK_SCRIPT % {"bodies": quoted, "token": token})
+    command = ["wrk", "-t1", f"-c{clients}", "-s", str(script), f"{base}/v1/score"]
+    subprocess.run([*command, "-d3s"], capture_output=True, check=True)  # warm up
+    out = subprocess.run(
+        [*command, f"-d{max(int(seconds), 1)}s"], capture_output=True, text=True, check=True
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("SIDAK "))
+    requests, errors, duration, p50, p95, p99 = line.split()[1:]
+    return Result(
+        f"API single x{clients} clients (wrk)",
+        int(requests),
+        int(requests),
+        int(errors),
+        float(duration),
+        float(p50),
+        float(p95),
+        float(p99),
+    )
+
+
 # --- report --------------------------------------------------------------------------------
 
 
@@ -332,6 +382,13 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=800, help="single-transaction requests")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--load-generator",
+        choices=["python", "wrk"],
+        default="python",
+        help="single-request clients: httpx asyncio (default) or Debian's wrk (one C thread, "
+        "which leaves the cores to the server)",
+    )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per workload")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, help="also write the results as JSON")
@@ -366,7 +423,12 @@ def main() -> None:
             batch_api = api_batches(
                 base, token, batch_body, len(chunk), args.batch_requests, args.max_seconds
             )
-            single_api = asyncio.run(_singles(base, token, singles, args.clients, args.max_seconds))
+            if args.load_generator == "wrk":
+                single_api = wrk_singles(base, token, singles, args.clients, args.max_seconds, work)
+            else:
+                single_api = asyncio.run(
+                    _singles(base, token, singles, args.clients, args.max_seconds)
+                )
         finally:
             process.terminate()
             process.wait(timeout=30)
