@@ -295,6 +295,8 @@ def test_rules_need_no_optional_columns() -> None:
         ("dimintai pungutan untuk surat pindah", True),
         ("The officer asked for money under the table", True),
         ("Petugas memberi informasi yang jelas, terima kasih", False),
+        ("Terima kasih, uang kembalian sudah diberikan dengan benar", False),
+        ("harus kasih uang dulu ke petugas baru dilayani", True),
         ("Diminta melengkapi fotokopi KK, antrian lama", False),
         ("Antrian panjang sekali, petugasnya judes", False),
         ("Website error terus, tidak bisa daftar online", False),

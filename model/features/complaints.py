@@ -32,6 +32,8 @@ NORMALISE: tuple[tuple[str, str], ...] = (
     (r"\bdipungut\w*\b|\bmemungut\b|\bpungutan\b", "pungutan"),
     (r"\bdiperas\b|\bpemerasan\b|\bmemeras\b|\bdipalak\b|\bpalak\w*\b", "peras"),
     (r"\bkasih\b|\bngasih\b|\bdikasih\b|\bmemberi\b|\bdiberi\b|\bberi\b", "kasih"),
+    # "kasih uang" is handing over money, but "terima kasih, uang ..." is a thank-you.
+    (r"(?<!terima )\bkasih uang\b", "beri uang"),
     (r"\bsuruh\b|\bdisuruh\b", "disuruh"),
     (r"\bbawah meja\b|\bkolong meja\b", "bawah meja"),
     (r"\brp\.?\s*\d[\d.,]*\s*(?:rb|ribu|k|jt|juta)?\b|\b\d+\s*(?:rb|ribu|jt|juta)\b", "nominal"),
@@ -77,7 +79,7 @@ MONEY_TERMS: dict[str, float] = {
     "uang transport": 0.6,
     "uang administrasi": 0.6,
     "uang tips": 0.8,
-    "kasih uang": 0.9,
+    "beri uang": 0.9,
     "kasih tip": 0.8,
     "minta tip": 0.9,
     "jalur belakang": 0.8,
