@@ -549,16 +549,21 @@ def validate_table(
     plainly valid rows in a fraction of a millisecond and defers everything else to the full
     check below, so a refusal always comes from here.
     """
-    if table not in TABLE_SPECS:
-        raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
-    _check_timezone(timezone)
+    _check_call(table, timezone)
     if len(raw) <= FAST_MAX_ROWS:
         from model.contract_fast import accept_frame
 
         accepted = accept_frame(table, raw, known_services)
         if accepted is not None:
             return _with_defaults(table, accepted)
-    return validate_table_full(table, raw, file, known_services=known_services, timezone=timezone)
+    return _validate_full(table, raw, file, known_services, timezone)
+
+
+def _check_call(table: str, timezone: str) -> None:
+    """Programming errors in the call itself (not in the data): an unknown table or zone."""
+    if table not in TABLE_SPECS:
+        raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
+    _check_timezone(timezone)
 
 
 def validate_table_full(
@@ -570,9 +575,17 @@ def validate_table_full(
     timezone: str = "Asia/Jakarta",
 ) -> pd.DataFrame:
     """``validate_table`` without the fast path: every column parsed and checked by pandera."""
-    if table not in TABLE_SPECS:
-        raise ValueError(f"unknown table {table!r}: one of {', '.join(TABLE_SPECS)}")
-    _check_timezone(timezone)
+    _check_call(table, timezone)
+    return _validate_full(table, raw, file, known_services, timezone)
+
+
+def _validate_full(
+    table: str,
+    raw: pd.DataFrame,
+    file: str,
+    known_services: Iterable[str] | None,
+    timezone: str,
+) -> pd.DataFrame:
     spec = TABLE_SPECS[table]
     frame = raw.reset_index(drop=True)
     names = [str(column) for column in frame.columns]
