@@ -7,8 +7,9 @@ of the evidence behind the score). Messages never contain personal identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,56 +116,87 @@ TEMPLATES: dict[str, ReasonTemplate] = {
 }
 
 
-Formatter = Callable[[pd.DataFrame], pd.DataFrame]
+Columns = Mapping[str, Any]  # a feature frame, or its columns as arrays/Series by name
 
 
-def _fields(features: pd.DataFrame, code: str) -> pd.DataFrame:
-    """The figures a template needs, formatted, for the given rows."""
-    f = features
+class _Rows:
+    """The shown rows' values of feature columns, as numpy arrays (each column read once)."""
+
+    def __init__(self, features: pd.DataFrame | Columns) -> None:
+        self.features = features
+        self._cache: dict[str, np.ndarray] = {}
+
+    def column(self, name: str) -> np.ndarray:
+        if name not in self._cache:
+            values = self.features[name]
+            self._cache[name] = (
+                values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+            )
+        return self._cache[name]
+
+    def floats(self, name: str, rows: np.ndarray) -> np.ndarray:
+        return np.asarray(self.column(name)[rows], dtype=float)
+
+    def moments(self, name: str, rows: np.ndarray) -> pd.Series:
+        values = self.features[name]
+        if isinstance(values, pd.Series):
+            return values.iloc[rows]
+        return pd.Series(np.asarray(values)[rows])
+
+
+def _filled(values: np.ndarray, fill: np.ndarray | float) -> np.ndarray:
+    return np.where(np.isnan(values), fill, values)
+
+
+def _fields(data: _Rows, rows: np.ndarray, code: str) -> dict[str, list[str]]:
+    """The figures a template needs, formatted, for the given rows (one list per field)."""
     if code in ("FEE_ON_FREE_SERVICE", "FEE_ABOVE_TARIFF", "REPORTED_ABOVE_RECEIPT"):
-        return pd.DataFrame(
-            {
-                "paid": f["fee_paid_idr"].map(rupiah),
-                "legal": f["legal_fee_idr"].fillna(0).map(rupiah),
-                "reported": (f["fee_paid_idr"] + f["reported_gap_idr"]).map(rupiah),
-                "service": f["service_code"].astype(str),
-            }
-        )
+        paid = data.floats("fee_paid_idr", rows)
+        return {
+            "paid": [rupiah(v) for v in paid],
+            "legal": [rupiah(v) for v in _filled(data.floats("legal_fee_idr", rows), 0.0)],
+            "reported": [rupiah(v) for v in paid + data.floats("reported_gap_idr", rows)],
+            "service": [str(v) for v in data.column("service_code")[rows]],
+        }
     if code in ("HELD_PAST_STANDARD", "OPEN_PAST_STANDARD", "RUSHED_VS_PEERS"):
-        return pd.DataFrame(
-            {
-                "days": f["processing_working_days"].map(days),
-                "sla": f["sla_working_days"].map(days),
-                "peer": f["peer_days"].fillna(f["sla_working_days"]).map(days),
-            }
-        )
+        sla = data.floats("sla_working_days", rows)
+        return {
+            "days": [days(v) for v in data.floats("processing_working_days", rows)],
+            "sla": [days(v) for v in sla],
+            "peer": [days(v) for v in _filled(data.floats("peer_days", rows), sla)],
+        }
     if code == "COMPLETED_OFF_HOURS":
-        return pd.DataFrame({"when": f["completed_at"].dt.strftime("%d-%m-%Y %H:%M")})
+        return {"when": data.moments("completed_at", rows).dt.strftime("%d-%m-%Y %H:%M").tolist()}
     if code == "EXTRA_VISITS":
-        visits = f["visits"].fillna(0)
-        return pd.DataFrame(
-            {"visits": visits.map(days), "norm": (visits - f["visits_excess"]).map(days)}
-        )
+        visits = _filled(data.floats("visits", rows), 0.0)
+        norm = visits - data.floats("visits_excess", rows)
+        return {"visits": [days(v) for v in visits], "norm": [days(v) for v in norm]}
     if code == "AGENT_TIED_TO_OFFICER":
-        return pd.DataFrame({"share": (100 * f["agent_pair_share"]).map(lambda v: f"{v:.0f}%")})
+        return {"share": [f"{v:.0f}%" for v in 100 * data.floats("agent_pair_share", rows)]}
     if code == "CONFIRMED_BEFORE":
-        total = f["officer_confirmed"] + f["agent_confirmed"] * (f["agent_pair_lift"] > 2)
-        return pd.DataFrame({"confirmed": total.map(days)})
-    return pd.DataFrame(index=f.index)
+        tied = data.floats("agent_pair_lift", rows) > 2
+        total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
+        return {"confirmed": [days(v) for v in total]}
+    return {}
 
 
 def build_reasons(
-    features: pd.DataFrame, points: pd.DataFrame, language: str = "id", limit: int = 5
+    features: pd.DataFrame | Columns,
+    points: pd.DataFrame,
+    language: str = "id",
+    limit: int = 5,
 ) -> list[list[dict[str, object]]]:
     """One list of reasons per row: {code, message, weight}, strongest first.
 
-    ``points`` holds each signal's evidence per row (columns are reason codes); ``weight``
-    is the signal's share of the row's total evidence.
+    ``features`` is the feature frame or its columns by name (row ``i`` of every column is
+    row ``i`` of ``points``); ``points`` holds each signal's evidence per row (columns are
+    reason codes); ``weight`` is the signal's share of the row's total evidence.
     """
-    n = len(features)
-    total = points.clip(lower=0).sum(axis=1).to_numpy()
-    rows, codes, weights, messages = [], [], [], []
+    n = len(points)
     every = points.to_numpy(dtype=float)  # one conversion; column j holds code j's values
+    total = np.clip(every, 0.0, None).sum(axis=1)
+    data = _Rows(features)
+    rows, codes, weights, messages = [], [], [], []
     for j, code in enumerate(points.columns):
         values = every[:, j]
         shown = np.flatnonzero(values >= MIN_POINTS)
@@ -172,11 +204,13 @@ def build_reasons(
             continue
         template = TEMPLATES[code]
         pattern = template.message_id if language == "id" else template.message_en
-        subset = features.iloc[shown]
-        fields = _fields(subset, code)
-        if fields.shape[1]:
-            records = fields.to_dict("records")
-            texts = [pattern.format(**record) for record in records]
+        fields = _fields(data, shown, code)
+        if fields:
+            names = list(fields)
+            texts = [
+                pattern.format(**dict(zip(names, row, strict=True)))
+                for row in zip(*fields.values(), strict=True)
+            ]
         else:
             texts = [pattern] * len(shown)
         rows.append(shown)
