@@ -18,6 +18,8 @@ the number of cases supervisors can inspect per month.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -32,7 +34,7 @@ from sklearn.utils.validation import check_is_fitted
 from model.engine import OutlierEnsemble
 from model.explain import build_reasons
 from model.features.lookup import equals
-from model.features.pipeline import FeatureBuilder
+from model.features.pipeline import FeatureBuilder, FeatureColumns
 
 # Bumped whenever the fitted state changes shape: bundles of another format are refused
 # with a clear message instead of failing half-way through scoring.
@@ -63,9 +65,18 @@ ENGINE_FEATURES = (
 Points = dict[str, np.ndarray]
 
 
-def f(frame: pd.DataFrame, column: str) -> np.ndarray:
+# A feature frame, or its columns by name (what scoring reads).
+Features: TypeAlias = pd.DataFrame | FeatureColumns
+
+
+def f(frame: Features, column: str) -> np.ndarray:
     """A feature column as floats (numpy: the rules run per request, so no pandas ops)."""
-    return frame[column].to_numpy(dtype=float)
+    return np.asarray(frame[column], dtype=float)
+
+
+def _select(F: Features, names: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Some feature columns as a frame (in ``names`` order, on the rows' index)."""
+    return F[list(names)] if isinstance(F, pd.DataFrame) else F.frame(names)
 
 
 def _clip01(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -97,8 +108,8 @@ class RedFlagRules(BaseEstimator):
         self.codes_ = list(self.points(F.head(1)).columns)
         return self
 
-    def _fee_points(self, F: pd.DataFrame, p: Points) -> None:
-        free = F["fee_on_free_service"].to_numpy(dtype=float)
+    def _fee_points(self, F: Features, p: Points) -> None:
+        free = f(F, "fee_on_free_service")
         excess = (f(F, "fee_excess_idr") > 0).astype(float)
         bump = 0.1 * self.fee_weight * f(F, "fee_excess_is_round")
         p["FEE_ON_FREE_SERVICE"] = free * (self.fee_weight + bump)
@@ -117,21 +128,21 @@ class RedFlagRules(BaseEstimator):
             * np.where(via_agent, 0.35, 1.0)
         )
 
-    def _time_points(self, F: pd.DataFrame, p: Points) -> None:
+    def _time_points(self, F: Features, p: Points) -> None:
         # A delay counts only beyond the standard, beyond peers and beyond the officer's own
         # pace: outages, surges, holidays and slow-but-honest officers are taken out first.
         delay = np.minimum(f(F, "delay_z"), f(F, "officer_relative_delay_z"))
         past_standard = (f(F, "sla_ratio") > 1.0).astype(float)
         # Two robust sigmas slower is ordinary variation; from three on, a file is held.
         held = self.delay_weight * np.clip(delay - 2.5, 0.0, 4.0) * past_standard
-        is_open = F["is_open"].to_numpy(dtype=bool)
+        is_open = np.asarray(F["is_open"], dtype=bool)
         p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
         p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.7 * held, 0.0)
         speed = f(F, "speed_z")
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
         p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
 
-    def _people_points(self, F: pd.DataFrame, p: Points, own: np.ndarray) -> None:
+    def _people_points(self, F: Features, p: Points, own: np.ndarray) -> None:
         officer = (
             3.0 * f(F, "officer_fee_signal_excess")
             + 1.0 * np.minimum(f(F, "officer_spread_excess"), 2.0)
@@ -155,7 +166,7 @@ class RedFlagRules(BaseEstimator):
         record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(f(F, "officer_dismissed") / 10.0))
         p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.5 + 0.5 * _clip01(own / 1.0))
 
-    def points(self, F: pd.DataFrame) -> pd.DataFrame:
+    def points(self, F: Features) -> pd.DataFrame:
         p: Points = {}
         self._fee_points(F, p)
         self._time_points(F, p)
@@ -171,7 +182,7 @@ class RedFlagRules(BaseEstimator):
         self._people_points(F, p, own)
         return pd.DataFrame(p, index=F.index)
 
-    def score_samples(self, F: pd.DataFrame) -> np.ndarray:
+    def score_samples(self, F: Features) -> np.ndarray:
         return self.points(F).sum(axis=1).to_numpy()
 
 
@@ -291,11 +302,11 @@ class RiskModel(BaseEstimator):
         self.engine_ = OutlierEnsemble(n_bags=self.engine_bags, random_state=self.random_state)
         self.engine_.fit(X)
 
-    def _engine_quantile(self, F: pd.DataFrame) -> np.ndarray:
+    def _engine_quantile(self, F: Features) -> np.ndarray:
         """Share of training transactions that look more ordinary (the engine's calibration)."""
-        return self.engine_.score_samples(F[list(ENGINE_FEATURES)])
+        return self.engine_.score_samples(_select(F, ENGINE_FEATURES))
 
-    def _points(self, F: pd.DataFrame) -> pd.DataFrame:
+    def _points(self, F: Features) -> pd.DataFrame:
         points = self.rules_.points(F)
         quantile = self._engine_quantile(F)
         # Only the rarest 3% of combinations add evidence; the rest is ordinary variation.
@@ -310,8 +321,10 @@ class RiskModel(BaseEstimator):
     def _risk_from_points(self, points: pd.DataFrame) -> np.ndarray:
         return 1.0 - np.exp(-points.sum(axis=1).to_numpy() / self.evidence_scale)
 
-    def _supervised_inputs(self, F: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-        extra = F[["time_z", "fee_excess_ratio", "officer_spread_excess", "agent_pair_lift"]]
+    def _supervised_inputs(self, F: Features, points: pd.DataFrame) -> pd.DataFrame:
+        extra = _select(
+            F, ["time_z", "fee_excess_ratio", "officer_spread_excess", "agent_pair_lift"]
+        )
         return pd.concat([points.reset_index(drop=True), extra.reset_index(drop=True)], axis=1)
 
     def _fit_supervised(self, F: pd.DataFrame, points: pd.DataFrame, y: pd.Series | None) -> None:
@@ -363,9 +376,7 @@ class RiskModel(BaseEstimator):
                 best_weight, best_ap = float(weight), ap
         return best_weight
 
-    def _combine(
-        self, F: pd.DataFrame, points: pd.DataFrame, unsupervised: np.ndarray
-    ) -> np.ndarray:
+    def _combine(self, F: Features, points: pd.DataFrame, unsupervised: np.ndarray) -> np.ndarray:
         if self.supervised_ is None:
             return unsupervised
         learned = self.supervised_.score_samples(self._supervised_inputs(F, points))
@@ -391,9 +402,9 @@ class RiskModel(BaseEstimator):
 
     def _score(
         self, transactions: pd.DataFrame, complaints: pd.DataFrame | None
-    ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    ) -> tuple[FeatureColumns, pd.DataFrame, np.ndarray]:
         check_is_fitted(self, "thresholds_")
-        F = self.features_.transform(transactions, complaints)
+        F = self.features_.transform_columns(transactions, complaints)
         points = self._points(F)
         risk = self._combine(F, points, self._risk_from_points(points))
         return F, points, np.clip(risk, 0.0, 1.0)

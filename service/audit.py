@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -23,6 +23,7 @@ from service.security import Principal
 
 log = logging.getLogger("sidak.service.audit")
 SCOPE_KEY = "sidak.audit"
+AUDIT_TABLE: Table = AuditEvent.__table__  # type: ignore[assignment]
 
 
 @dataclass
@@ -114,7 +115,8 @@ class AuditLog:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         try:
             with self.sessions() as session:
-                session.execute(insert(AuditEvent), rows)
+                # Core executemany: the rows are plain dicts, no ORM bookkeeping needed
+                session.execute(insert(AUDIT_TABLE), rows)
                 session.commit()
         except Exception:
             first = rows[0] if rows else {}

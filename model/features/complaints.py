@@ -147,7 +147,15 @@ def complaint_signals(complaints: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series) -> pd.DataFrame:
-    """Complaints naming each transaction: count, and strongest money signal.
+    """Complaints naming each transaction: count, and strongest money signal."""
+    columns = per_transaction_columns(complaints, transaction_ids)
+    return pd.DataFrame(columns, index=transaction_ids.index)
+
+
+def per_transaction_columns(
+    complaints: pd.DataFrame | None, transaction_ids: pd.Series
+) -> dict[str, np.ndarray]:
+    """``per_transaction``'s columns as arrays: count, and strongest money signal.
 
     Only complaints that name one of ``transaction_ids`` are read, so scoring one
     application does not re-read every complaint of the month.
@@ -165,7 +173,4 @@ def per_transaction(complaints: pd.DataFrame | None, transaction_ids: pd.Series)
             aligned = grouped.reindex(ids.to_numpy())
             count = aligned["size"].fillna(0).to_numpy(dtype=float)
             strongest = aligned["max"].fillna(0.0).to_numpy(dtype=float)
-    return pd.DataFrame(
-        {"complaints_on_transaction": count, "money_complaint_on_transaction": strongest},
-        index=transaction_ids.index,
-    )
+    return {"complaints_on_transaction": count, "money_complaint_on_transaction": strongest}

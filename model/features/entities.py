@@ -192,6 +192,10 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         return tables
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.transform_columns(X), index=X.index)
+
+    def transform_columns(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``transform``'s columns as arrays by name (no frame: for scoring few rows)."""
         check_is_fitted(self, "lookups_")
         tables = self.lookups_
         officer = X["officer_id"].to_numpy(dtype=object)
@@ -212,7 +216,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         )
         out["agent_median_z"] = lookup(agent, tables["agent_median_z"], 0.0)
         out["agent_confirmed"] = lookup(agent, tables["agent_confirmed"], 0.0)
-        return pd.DataFrame({name: out[name] for name in self.feature_names_out_}, index=X.index)
+        return {name: out[name] for name in self.feature_names_out_}
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")

@@ -103,19 +103,23 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         keys = {name: X[name] for name in ("office_id", "service_code", "channel")}
         keys["_week"] = _week(X["submitted_at"])
         base = self._base(X, office_service)
-        days = X["processing_working_days"].to_numpy(dtype=float)
-        sla = X["sla_working_days"].to_numpy(dtype=float)
+        days = np.asarray(X["processing_working_days"], dtype=float)
+        sla = np.asarray(X["sla_working_days"], dtype=float)
         residual = (np.log1p(days) - np.log1p(sla)) - base
         for name, columns, _ in self._stages():
             residual = residual - lookup(joined_keys(keys, columns), self.shifts_[name], 0.0)
         return residual
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.transform_columns(X), index=X.index)
+
+    def transform_columns(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``transform``'s columns as arrays by name (no frame: for scoring few rows)."""
         office_service = joined_keys(X, ["office_id", "service_code"])
         residual = self.residual(X, office_service)
         z = residual / lookup(X["service_code"], self.scale_service_, self.scale_default_)
-        days = X["processing_working_days"].to_numpy(dtype=float)
-        sla = X["sla_working_days"].to_numpy(dtype=float)
+        days = np.asarray(X["processing_working_days"], dtype=float)
+        sla = np.asarray(X["sla_working_days"], dtype=float)
         columns = {
             "time_z": np.nan_to_num(z),
             "delay_z": np.nan_to_num(np.clip(z, 0.0, None)),
@@ -124,7 +128,7 @@ class PeerTiming(TransformerMixin, BaseEstimator):
             "sla_overrun_days": np.nan_to_num(np.clip(days - sla, 0.0, None)),
             "peer_days": lookup(office_service, self.peer_days_, np.nan),
         }
-        return pd.DataFrame(columns, index=X.index)
+        return columns
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")

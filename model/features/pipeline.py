@@ -7,16 +7,19 @@ gets exactly the features it gets in a batch. Pandas in, pandas out, named colum
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from model.calendar import WorkingCalendar
-from model.features.complaints import complaint_signals, per_transaction
+from model.features.complaints import complaint_signals, per_transaction_columns
 from model.features.entities import EntityProfiles
 from model.features.peers import PeerTiming
-from model.features.transaction import ID_COLUMNS, TransactionSignals, enrich
+from model.features.transaction import ID_COLUMNS, TransactionSignals, enrich, enrich_columns
 
 CONTEXT_COLUMNS = (
     *ID_COLUMNS,
@@ -30,6 +33,35 @@ CONTEXT_COLUMNS = (
     "is_open",
     "visits",
 )
+
+
+class FeatureColumns:
+    """Feature columns by name (numpy arrays; ids and dates as Series) and their row index.
+
+    Read like a frame (``F["fee_excess_idr"]``, ``"x" in F``, ``len(F)`` rows, ``F.index``);
+    ``frame()`` builds the ``pandas.DataFrame`` that ``FeatureBuilder.transform`` returns.
+    """
+
+    def __init__(self, arrays: dict[str, Any], index: pd.Index) -> None:
+        self.arrays = arrays
+        self.index = index
+
+    def __getitem__(self, name: str) -> Any:
+        return self.arrays[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.arrays
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.arrays)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+    def frame(self, names: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+        """The columns (all, or ``names`` in that order) as a frame on the rows' index."""
+        chosen = self.arrays if names is None else {name: self.arrays[name] for name in names}
+        return pd.DataFrame(chosen, index=self.index)
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
@@ -116,26 +148,35 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None
     ) -> pd.DataFrame:
         """Features plus context columns (ids, fees, days) used for explanations."""
+        return self.transform_columns(transactions, complaints).frame()
+
+    def transform_columns(
+        self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None
+    ) -> FeatureColumns:
+        """``transform``'s columns without the frame (what scoring reads; same values).
+
+        Building a frame of some sixty columns, and reading them back one by one, costs more
+        than computing them for a scoring request's few rows.
+        """
         check_is_fitted(self, "entities_")
-        frame = self._enrich(transactions)
-        timing = self.timing_.transform(frame)
-        people = self.entities_.transform(frame)
+        enriched = enrich_columns(transactions, self.services_, self.calendar_, self.as_of_)
+        frame = FeatureColumns(enriched, transactions.index)
+        timing = self.timing_.transform_columns(frame)
+        people = self.entities_.transform_columns(frame)
         # A consistently slow officer (new, or simply slow) explains their own delays.
-        own_pace = np.clip(people["officer_median_z"].to_numpy(), 0.0, None)
-        relative = np.clip(timing["time_z"].to_numpy() - own_pace, 0, None)
-        columns: dict[str, object] = {"officer_relative_delay_z": relative}
+        own_pace = np.clip(people["officer_median_z"], 0.0, None)
+        relative = np.clip(timing["time_z"] - own_pace, 0, None)
+        columns: dict[str, Any] = {"officer_relative_delay_z": relative}
+        columns.update(enriched)
         for part in (
-            frame,
-            self.signals_.transform(frame),
+            self.signals_.transform_columns(frame),
             timing,
             people,
-            per_transaction(complaints, frame["transaction_id"]),
+            per_transaction_columns(complaints, frame["transaction_id"]),
         ):
-            columns.update(part.items())
-        # One frame built from the columns (a concat of six frames costs more than the rows
-        # of a scoring request).
-        return pd.DataFrame(
-            {name: columns[name] for name in self.feature_names_out_}, index=frame.index
+            columns.update(part)
+        return FeatureColumns(
+            {name: columns[name] for name in self.feature_names_out_}, frame.index
         )
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:

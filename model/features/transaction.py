@@ -90,6 +90,20 @@ def enrich(
 ) -> pd.DataFrame:
     """Transactions joined with their service standard, with working days elapsed.
 
+    ``enrich_columns`` as a frame on the transactions' index.
+    """
+    columns = enrich_columns(transactions, services, calendar, as_of)
+    return pd.DataFrame(columns, index=transactions.index)
+
+
+def enrich_columns(
+    transactions: pd.DataFrame,
+    services: pd.DataFrame,
+    calendar: WorkingCalendar,
+    as_of: pd.Timestamp,
+) -> dict[str, object]:
+    """``enrich``'s columns by name: ids and dates as Series, numbers as arrays.
+
     ``processing_working_days`` counts to completion, or for an open file (no completion,
     not rejected) to ``as_of`` — the end of the training data, so a file still held far
     past its standard shows as such, and one transaction scored alone matches the batch.
@@ -119,7 +133,7 @@ def enrich(
     days[missing & rejected_mask] = np.nan
     frame["processing_working_days"] = days
     frame["is_open"] = is_open
-    return pd.DataFrame(frame, index=transactions.index)
+    return frame
 
 
 class TransactionSignals(TransformerMixin, BaseEstimator):
@@ -174,22 +188,26 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         return ((night | (weekday >= 5)) & known).astype(float)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.transform_columns(X), index=X.index)
+
+    def transform_columns(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
+        """``transform``'s columns as arrays by name (no frame: for scoring few rows)."""
         check_is_fitted(self, "cash_share_")
-        official = X["official_fee_idr"].to_numpy(dtype=float)
-        assessed = X["assessed_fee_idr"].to_numpy(dtype=float)
-        variable = X["fee_is_variable"].to_numpy(dtype=bool)
+        official = np.asarray(X["official_fee_idr"], dtype=float)
+        assessed = np.asarray(X["assessed_fee_idr"], dtype=float)
+        variable = np.asarray(X["fee_is_variable"], dtype=bool)
         # Variable fees: the assessed amount is the legal one; unknown when not given.
         legal = np.where(variable, assessed, official)
-        paid = X["fee_paid_idr"].to_numpy(dtype=float)
+        paid = np.asarray(X["fee_paid_idr"], dtype=float)
         excess = np.where(np.isnan(legal), 0.0, np.maximum(paid - legal, 0.0))
         excess = np.where(excess >= MATERIAL_GAP_IDR, excess, 0.0)
-        reported = X["reported_fee_idr"].to_numpy(dtype=float)
+        reported = np.asarray(X["reported_fee_idr"], dtype=float)
         gap = np.where(np.isnan(reported), 0.0, np.maximum(reported - paid, 0.0))
         gap = np.where(gap >= MATERIAL_GAP_IDR, gap, 0.0)
         share = lookup(X["service_code"], self.cash_share_, self.global_cash_share_)
         cash = equals(X["payment_method"], "cash")
         norm = lookup(X["service_code"], self.visits_median_, 1.0)
-        extra = X["visits"].to_numpy(dtype=float) - norm
+        extra = np.asarray(X["visits"], dtype=float) - norm
         off = self._off_hours(X)
         base = lookup(X["office_id"], self.office_off_hours_rate_, 0.0)
         columns = {
@@ -206,7 +224,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "completed_off_hours": off,
             "completed_off_hours_unusual": off * np.clip(1.0 - 2.0 * base, 0, 1),
         }
-        return pd.DataFrame(columns, index=X.index)
+        return columns
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")
