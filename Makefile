@@ -102,11 +102,11 @@ bench-adbench: install-dev ## Sidak's engine vs PyOD detectors on ADBench data s
 	$(PY) bench/adbench.py --data ../shared/data/adbench --output reports/adbench.csv
 
 bench-api: install-dev ## API throughput and latency as ratios to in-process scoring (python and wrk clients)
-	$(PY) bench/api.py
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1 \
 	  && (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)); } \
 	  || echo "wrk not available: skipping the wrk-driven run"
 	@if command -v wrk >/dev/null 2>&1; then $(PY) bench/api.py --load-generator wrk; fi
+	$(PY) bench/api.py --load-generator python
 
 bench: bench-detection bench-adbench bench-api ## All benchmarks
 

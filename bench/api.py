@@ -384,15 +384,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--load-generator",
-        choices=["python", "wrk"],
-        default="python",
-        help="single-request clients: httpx asyncio (default) or Debian's wrk (one C thread, "
-        "which leaves the cores to the server)",
+        choices=["auto", "python", "wrk"],
+        default="auto",
+        help="single-request clients: Debian's wrk (one C thread, which leaves the cores to "
+        "the server; 'auto' takes it when installed) or httpx asyncio clients in this process "
+        "(their own CPU time, on the same two cores, is part of the latency they measure)",
     )
     parser.add_argument("--max-seconds", type=float, default=60.0, help="cap per workload")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, help="also write the results as JSON")
     args = parser.parse_args()
+    if args.load_generator == "auto":
+        args.load_generator = "wrk" if shutil.which("wrk") else "python"
+        print(f"load generator: {args.load_generator}")
 
     with tempfile.TemporaryDirectory(prefix="sidak-bench-api-") as tmp:
         work = Path(tmp)

@@ -101,6 +101,8 @@ HEADLINE = [
     "lookalike_share_at_500",
     "officer_precision_at_k",
     "slow_new_in_officer_top_k",
+    "irregular_without_reasons",
+    "average_precision_ceiling",
 ]
 METHODS = ("sidak", "iforest", "redflags")
 NIGHT_START, NIGHT_END = 18, 7

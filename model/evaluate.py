@@ -4,6 +4,9 @@ What counts for an inspectorate is the top of the queue: of the k cases it can i
 how many were real (precision@k), which planted schemes the top reaches (per-scheme
 recall), how many benign look-alikes crowd it (outages, surges, slow new officers...),
 and whether the officers behind repeated extortion rank above their honest colleagues.
+When the scores carry reasons, it also says how much of the truth they can see at all: the
+share of irregular transactions given no reason, and the average precision a queue would
+reach with every explained one on top (``explained_ceiling``).
 
 Truth tables (as written by the simulator under ``<data>/truth/``):
 
@@ -188,6 +191,7 @@ def evaluate_scores(
     metrics = ranking_metrics(ranked)
     metrics.update(scheme_recall(ranked))
     metrics.update(lookalike_share(ranked))
+    metrics.update(explained_ceiling(scores, truth))
     if officer_truth is not None:
         if officer_ranking is None:
             with_officer = _with_officer(scores, transactions)
@@ -197,6 +201,44 @@ def evaluate_scores(
         if officer_ranking is not None:
             metrics.update(officer_metrics(officer_ranking, officer_truth))
     return metrics
+
+
+def _has_reason(value: Any) -> bool:
+    """A score record's reasons (a list, or ``;``-joined codes from a CSV) name something."""
+    if isinstance(value, str):
+        return value.strip() != ""
+    return isinstance(value, list | tuple) and len(value) > 0
+
+
+def explained_ceiling(scores: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
+    """How much of the truth the scores can see at all.
+
+    ``irregular_without_reasons``: share of irregular transactions whose score record gives
+    no reason (no signal of their own, nor their officer's, reached the reporting floor).
+    ``average_precision_ceiling``: the average precision of a queue that put every irregular
+    transaction *with* a reason first and everything else in one tie, i.e. the best this
+    model's evidence allows when the reasonless ones are no better than chance. Empty when
+    the scores carry no reasons.
+    """
+    if "reasons" not in scores:
+        return {}
+    explained = scores["reasons"].map(_has_reason).to_numpy(dtype=bool)
+    labels = (
+        scores[["transaction_id"]]
+        .merge(truth[["transaction_id", "is_irregular"]], on="transaction_id", how="left")[
+            "is_irregular"
+        ]
+        .fillna(0)
+        .to_numpy(dtype=int)
+    )
+    n_positive = int(labels.sum())
+    if not 0 < n_positive < len(labels):
+        return {}
+    seen = (labels == 1) & explained
+    return {
+        "irregular_without_reasons": float(1.0 - seen.sum() / n_positive),
+        "average_precision_ceiling": float(average_precision_score(labels, seen.astype(float))),
+    }
 
 
 def _with_officer(scores: pd.DataFrame, transactions: pd.DataFrame | None) -> pd.DataFrame | None:

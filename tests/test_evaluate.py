@@ -133,3 +133,22 @@ def test_metrics_are_json_and_mlflow_safe(metrics: dict[str, float]) -> None:
 
     assert all(validate_param_and_metric_name(key) for key in metrics)
     json.dumps(metrics)
+
+
+def test_explained_ceiling_counts_reasonless_irregular_cases() -> None:
+    from model.evaluate import explained_ceiling
+
+    truth = pd.DataFrame({"transaction_id": list("abcdef"), "is_irregular": [1, 1, 1, 1, 0, 0]})
+    scores = pd.DataFrame(
+        {
+            "transaction_id": list("abcdef"),
+            "risk_score": [0.9, 0.8, 0.1, 0.1, 0.7, 0.0],
+            # two of four irregular ones explained: a list and CSV-joined codes
+            "reasons": [[{"code": "FEE_ON_FREE_SERVICE"}], "HELD_PAST_STANDARD", [], "", ["X"], ""],
+        }
+    )
+    out = explained_ceiling(scores, truth)
+    assert out["irregular_without_reasons"] == 0.5
+    # two explained positives on top (precision 1 to recall 0.5), the rest one tie at 4/6
+    assert out["average_precision_ceiling"] == pytest.approx(0.5 * 1.0 + 0.5 * 4 / 6)
+    assert explained_ceiling(scores.drop(columns="reasons"), truth) == {}
