@@ -101,7 +101,7 @@ HEADLINE = [
     "lookalike_share_at_500",
     "officer_precision_at_k",
     "slow_new_in_officer_top_k",
-    "irregular_without_reasons",
+    "irregular_without_own_signal",
     "average_precision_ceiling",
 ]
 METHODS = ("sidak", "iforest", "redflags")

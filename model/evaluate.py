@@ -5,8 +5,8 @@ how many were real (precision@k), which planted schemes the top reaches (per-sch
 recall), how many benign look-alikes crowd it (outages, surges, slow new officers...),
 and whether the officers behind repeated extortion rank above their honest colleagues.
 When the scores carry reasons, it also says how much of the truth they can see at all: the
-share of irregular transactions given no reason, and the average precision a queue would
-reach with every explained one on top (``explained_ceiling``).
+share of irregular transactions with no signal of their own, and the average precision a
+queue would reach with every one that has such a signal on top (``explained_ceiling``).
 
 Truth tables (as written by the simulator under ``<data>/truth/``):
 
@@ -203,26 +203,36 @@ def evaluate_scores(
     return metrics
 
 
-def _has_reason(value: Any) -> bool:
-    """A score record's reasons (a list, or ``;``-joined codes from a CSV) name something."""
+# Reasons about the officer rather than the file: an extorting officer's clean files carry
+# them too, so they do not show that the file itself left a trace.
+ENTITY_REASON_CODES = frozenset({"OFFICER_PATTERN", "CONFIRMED_BEFORE", "LEARNED_FROM_VERDICTS"})
+
+
+def _own_codes(value: Any) -> bool:
+    """The reasons (a list of {code, ...}, or ``;``-joined codes from a CSV) name a signal
+    of the transaction's own, not only of its officer."""
     if isinstance(value, str):
-        return value.strip() != ""
-    return isinstance(value, list | tuple) and len(value) > 0
+        codes = [code.strip() for code in value.split(";")]
+    elif isinstance(value, list | tuple):
+        codes = [str(item["code"]) if isinstance(item, dict) else str(item) for item in value]
+    else:
+        return False
+    return any(code and code not in ENTITY_REASON_CODES for code in codes)
 
 
 def explained_ceiling(scores: pd.DataFrame, truth: pd.DataFrame) -> dict[str, float]:
     """How much of the truth the scores can see at all.
 
-    ``irregular_without_reasons``: share of irregular transactions whose score record gives
-    no reason (no signal of their own, nor their officer's, reached the reporting floor).
-    ``average_precision_ceiling``: the average precision of a queue that put every irregular
-    transaction *with* a reason first and everything else in one tie, i.e. the best this
-    model's evidence allows when the reasonless ones are no better than chance. Empty when
-    the scores carry no reasons.
+    ``irregular_without_own_signal``: share of irregular transactions whose reasons name no
+    signal of their own (at most their officer's record, ``ENTITY_REASON_CODES``): files
+    that leave no trace in the data. ``average_precision_ceiling``: the average precision of
+    a queue that put every irregular transaction *with* such a signal first and everything
+    else in one tie, i.e. about the best these signals allow when the traceless ones can
+    only be found by chance. Empty when the scores carry no reasons.
     """
     if "reasons" not in scores:
         return {}
-    explained = scores["reasons"].map(_has_reason).to_numpy(dtype=bool)
+    explained = scores["reasons"].map(_own_codes).to_numpy(dtype=bool)
     labels = (
         scores[["transaction_id"]]
         .merge(truth[["transaction_id", "is_irregular"]], on="transaction_id", how="left")[
@@ -236,7 +246,7 @@ def explained_ceiling(scores: pd.DataFrame, truth: pd.DataFrame) -> dict[str, fl
         return {}
     seen = (labels == 1) & explained
     return {
-        "irregular_without_reasons": float(1.0 - seen.sum() / n_positive),
+        "irregular_without_own_signal": float(1.0 - seen.sum() / n_positive),
         "average_precision_ceiling": float(average_precision_score(labels, seen.astype(float))),
     }
 

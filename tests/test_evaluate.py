@@ -143,12 +143,20 @@ def test_explained_ceiling_counts_reasonless_irregular_cases() -> None:
         {
             "transaction_id": list("abcdef"),
             "risk_score": [0.9, 0.8, 0.1, 0.1, 0.7, 0.0],
-            # two of four irregular ones explained: a list and CSV-joined codes
-            "reasons": [[{"code": "FEE_ON_FREE_SERVICE"}], "HELD_PAST_STANDARD", [], "", ["X"], ""],
+            # two of four irregular ones show a signal of their own (a list, CSV-joined
+            # codes); one only its officer's record, one nothing
+            "reasons": [
+                [{"code": "FEE_ON_FREE_SERVICE"}, {"code": "OFFICER_PATTERN"}],
+                "OFFICER_PATTERN;HELD_PAST_STANDARD",
+                [{"code": "OFFICER_PATTERN"}],
+                "",
+                ["X"],
+                "",
+            ],
         }
     )
     out = explained_ceiling(scores, truth)
-    assert out["irregular_without_reasons"] == 0.5
+    assert out["irregular_without_own_signal"] == 0.5
     # two explained positives on top (precision 1 to recall 0.5), the rest one tie at 4/6
     assert out["average_precision_ceiling"] == pytest.approx(0.5 * 1.0 + 0.5 * 4 / 6)
     assert explained_ceiling(scores.drop(columns="reasons"), truth) == {}
