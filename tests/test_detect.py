@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from model.detect import RedFlagRules, RiskModel
+from model.explain import build_reasons
 from model.features.complaints import money_signal, money_terms
 from model.features.pipeline import FeatureBuilder
 
@@ -120,6 +121,23 @@ def test_features_honour_pandas_set_output(world: tuple) -> None:
     out = builder.fit(transactions, services=SERVICES).transform(transactions.head(10))
     assert isinstance(out, pd.DataFrame)
     assert out["transaction_id"].tolist() == transactions["transaction_id"].head(10).tolist()
+
+
+def test_scoring_columns_give_the_frames_points_and_reasons(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Scoring reads features as columns (``transform_columns``); training reads the frame.
+    Both must give the same points, risk and reasons, bit for bit."""
+    transactions, complaints, _ = world
+    rows = transactions.iloc[:300]
+    frame = fitted.features_.transform(rows, complaints)
+    columns = fitted.features_.transform_columns(rows, complaints)
+    assert list(columns) == list(frame.columns) and len(columns) == len(frame)
+    pd.testing.assert_frame_equal(columns.frame(), frame)
+    by_frame, by_columns = fitted._points(frame), fitted._points(columns)
+    pd.testing.assert_frame_equal(by_columns, by_frame, check_exact=True)
+    assert build_reasons(columns, by_columns) == build_reasons(frame, by_frame)
+    assert build_reasons(columns, by_columns, "en") == build_reasons(frame, by_frame, "en")
 
 
 def test_unfitted_model_says_so(world: tuple) -> None:
