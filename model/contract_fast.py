@@ -74,7 +74,24 @@ def _check_values(name: str, spec: ColumnSpec, values: list[Any]) -> None:
         raise _Doubt(name)
 
 
+def _all_plain_text(cells: list[Any]) -> bool:
+    """Every cell a non-empty string with nothing to strip (the common case, checked by
+    Arrow kernels instead of a Python loop)."""
+    try:
+        text = pyarrow.array(cells, pyarrow.string())
+    except (pyarrow.ArrowInvalid, pyarrow.ArrowTypeError):
+        return False  # something other than a string: the per-cell loop decides
+    if text.null_count or not len(text):
+        return False
+    ends = [pc.utf8_slice_codeunits(text, 0, 1), pc.utf8_slice_codeunits(text, -1, None)]
+    plain = [pc.and_(pc.greater(end, " "), pc.less(end, "\x7f")) for end in ends]
+    return bool(pc.all(pc.and_(*plain)).as_py())
+
+
 def _text(values: np.ndarray) -> list[str | None]:
+    cells = values.tolist()
+    if len(cells) > 32 and _all_plain_text(cells):
+        return cells
     out: list[str | None] = []
     for value in values:
         if isinstance(value, str):
@@ -114,6 +131,18 @@ def _whole_number(value: Any) -> int | None:
     if _missing(value):
         return None
     raise _Doubt
+
+
+def _plain_ints(values: np.ndarray) -> list[int | None] | None:
+    """Python ints (not bools) below the largest exact integer, or None for a missing cell,
+    as they are; None when any cell is anything else (the per-cell parser decides)."""
+    cells = values.tolist()
+    if not cells or not all(type(cell) is int or cell is None for cell in cells):
+        return None
+    present = [cell for cell in cells if cell is not None]
+    if present and (max(present) >= _LARGEST_INTEGER or -min(present) >= _LARGEST_INTEGER):
+        return None
+    return cells
 
 
 def _real_number(value: Any) -> float | None:
@@ -159,7 +188,10 @@ def _datetimes(values: np.ndarray, date_only: bool) -> tuple[np.ndarray, list[An
         stamps = micro.astype("datetime64[ns]")
     if date_only:
         stamps = stamps.astype("datetime64[D]").astype("datetime64[ns]")
-    return stamps, [None if np.isnat(v) else v for v in stamps]
+    cells: list[Any] = list(stamps)
+    for row in np.flatnonzero(np.isnat(stamps)):
+        cells[row] = None
+    return stamps, cells
 
 
 def _masked(values: list[Any], dtype: type) -> tuple[np.ndarray, np.ndarray]:
@@ -176,7 +208,7 @@ def _parse(spec: ColumnSpec, values: np.ndarray) -> tuple[Any, list[Any]]:
         text = _text(values)
         return pd.array(text, dtype=pd.api.types.pandas_dtype("string")), text
     if spec.kind == "integer":
-        numbers = [_whole_number(v) for v in values]
+        numbers = _plain_ints(values) or [_whole_number(v) for v in values]
         return pd.arrays.IntegerArray(*_masked(numbers, np.int64)), numbers
     if spec.kind == "number":
         reals = [_real_number(v) for v in values]

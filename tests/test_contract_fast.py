@@ -178,6 +178,19 @@ def test_one_changed_field(field: str, value: Any) -> None:
     check([_record(1), _record(2, **{field: value})])
 
 
+@pytest.mark.parametrize(("field", "value"), HOSTILE, ids=[f"{f}={v!r}" for f, v in HOSTILE])
+def test_one_changed_field_in_a_larger_batch(field: str, value: Any) -> None:
+    """Batches of more than 32 records check text and whole numbers column-wise first."""
+    check([_record(i) for i in range(40)] + [_record(40, **{field: value})])
+
+
+@pytest.mark.parametrize("visits", [2**53, -(2**53), 2**53 - 1, None, 3.0, True])
+def test_whole_numbers_column_wise(visits: Any) -> None:
+    records = [_record(i, visits=None if i % 5 else i) for i in range(40)]
+    assert check(records)
+    check([*records, _record(40, visits=visits)])
+
+
 def test_duplicate_ids_and_missing_keys() -> None:
     assert not check([_record(1), _record(1)])
     partial = _record(2)
