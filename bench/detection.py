@@ -24,6 +24,8 @@ Usage::
     python bench/detection.py                       # 3 seeds x 2 mixes, 8 offices, 6 months
     python bench/detection.py --seeds 11 12 --offices 4 --months 3 --mixes default
     python bench/detection.py --big --big-rows 1000000 --skip-detection
+    python bench/detection.py --mixes altworld --drop-columns reported_fee_idr visits \
+        payment_method --drop-tables complaints    # a poorer office's export
 """
 
 from __future__ import annotations
@@ -41,14 +43,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import altworld  # bench/altworld.py, beside this script
 import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
+try:  # run as a script: bench/altworld.py is beside it on the path
+    import altworld
+except ModuleNotFoundError:  # imported as bench.detection (the tests)
+    from bench import altworld  # type: ignore[no-redef]
+
 from model.calendar import WorkingCalendar
-from model.contract import Dataset, load_data_dir
+from model.contract import TABLE_SPECS, Dataset, load_data_dir
 from model.evaluate import evaluate_scores, load_truth
 from model.settings import Settings
 from model.simulate import SimulationConfig, simulate_world, write_world
@@ -105,6 +111,9 @@ HEADLINE = [
     "average_precision_ceiling",
 ]
 METHODS = ("sidak", "iforest", "redflags")
+OPTIONAL_TRANSACTION_COLUMNS = [
+    name for name, spec in TABLE_SPECS["transactions"].items() if not spec.required
+]
 NIGHT_START, NIGHT_END = 18, 7
 
 
@@ -136,6 +145,8 @@ def raw_features(dataset: Dataset) -> pd.DataFrame:
     frame["official_fee"] = services["official_fee_idr"].astype(float).to_numpy()
     frame["sla_working_days"] = services["sla_working_days"].astype(float).to_numpy()
     present = [c for c in ("channel", "payment_method", "status") if c in tx]
+    if not present:  # a bare export: no categories to encode
+        return frame.astype(float)
     dummies = pd.get_dummies(tx[present].astype(object), dummy_na=True, dtype=float)
     return pd.concat([frame, dummies], axis=1).astype(float)
 
@@ -240,6 +251,18 @@ def supervisor_outcomes(
     return reviewed
 
 
+def strip_world(world: Path, columns: Sequence[str], tables: Sequence[str]) -> None:
+    """A poorer office's export of the same world: optional transaction columns and optional
+    tables removed (the truth stays). Values are rewritten as the text they were."""
+    if columns:
+        path = world / "transactions.csv"
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame.drop(columns=[c for c in columns if c in frame], inplace=True)
+        frame.to_csv(path, index=False)
+    for table in tables:
+        (world / f"{table}.csv").unlink(missing_ok=True)
+
+
 def _labelled_copy(world: Path, outcomes: pd.DataFrame, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for path in world.iterdir():
@@ -264,6 +287,7 @@ def run_world(
         config = SimulationConfig(seed=seed, offices=args.offices, months=args.months)
         config = config.with_overrides(transactions_per_office_month=args.volume, **MIXES[mix])
         write_world(simulate_world(config), world)
+    strip_world(world, args.drop_columns, args.drop_tables)
     dataset = load_data_dir(world)
     sidak = _train(world, world / "truth", scratch / f"run-{mix}-{seed}", args.model_seed)
     # Sidak's metrics come from training: officers by its own ranking; AP and ROC-AUC are
@@ -472,6 +496,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--alt-offices", type=int, default=5, help="offices in an altworld (independent) world"
     )
     parser.add_argument("--alt-months", type=int, default=4, help="months in an altworld world")
+    parser.add_argument(
+        "--drop-columns",
+        nargs="+",
+        default=[],
+        choices=OPTIONAL_TRANSACTION_COLUMNS,
+        help="optional transaction columns to remove before training (a poorer export)",
+    )
+    parser.add_argument(
+        "--drop-tables",
+        nargs="+",
+        default=[],
+        choices=["complaints", "holidays"],
+        help="optional tables to remove before training",
+    )
     parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
     parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
     parser.add_argument("--model-seed", type=int, default=Settings().random_seed)

@@ -25,3 +25,28 @@ def test_altworld_is_contract_valid_and_detectable(tmp_path: Path) -> None:
     )
     risk = model.score_samples(dataset.transactions, dataset.complaints)
     assert average_precision_score(truth["is_irregular"], risk) > 0.6
+
+
+def test_a_bare_export_of_the_same_world_still_trains_and_scores(tmp_path: Path) -> None:
+    """The bench's --drop-columns/--drop-tables: only the contract's required columns."""
+    from bench.detection import OPTIONAL_TRANSACTION_COLUMNS, strip_world
+
+    world = altworld.generate(altworld.AltConfig(seed=4, offices=2, months=2, per_office_day=15))
+    altworld.write(world, tmp_path)
+    before = pd.read_csv(tmp_path / "transactions.csv", dtype=str, keep_default_na=False)
+    strip_world(tmp_path, OPTIONAL_TRANSACTION_COLUMNS, ["complaints", "holidays"])
+    after = pd.read_csv(tmp_path / "transactions.csv", dtype=str, keep_default_na=False)
+    required = [c for c in before.columns if c not in OPTIONAL_TRANSACTION_COLUMNS]
+    assert list(after.columns) == required
+    pd.testing.assert_frame_equal(after, before[required])  # same text, nothing else lost
+    assert not (tmp_path / "complaints.csv").exists()
+    dataset = load_data_dir(tmp_path)
+    assert dataset.complaints is None
+    model = RiskModel().fit(dataset.transactions, services=dataset.services)
+    scores = model.score_transactions(dataset.transactions)
+    assert len(scores) == len(before) and scores["risk_score"].between(0, 1).all()
+    truth = pd.read_csv(tmp_path / "truth" / "transactions.csv")
+    # only fees are left to see: free-service and above-tariff levies still rank first
+    fee_schemes = truth["scheme"].isin(["pungli_free", "markup"]).to_numpy()
+    top = scores["risk_score"].to_numpy() >= 0.5
+    assert top.any() and fee_schemes[top].mean() > 0.8
