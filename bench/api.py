@@ -125,7 +125,7 @@ def in_process(
     ):
         latencies: list[float] = []
         stop = time.perf_counter() + max_seconds
-        for _ in range(5):
+        for _ in range(10):
             started = time.perf_counter()
             frame = (
                 validate_table(
@@ -378,7 +378,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="bundle directory (default: train one)")
     parser.add_argument("--data", type=Path, help="data directory (default: simulate one)")
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--batch-requests", type=int, default=10)
+    parser.add_argument("--batch-requests", type=int, default=20)
     parser.add_argument("--singles", type=int, default=800, help="single-transaction requests")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
