@@ -140,6 +140,23 @@ def test_scoring_columns_give_the_frames_points_and_reasons(
     assert build_reasons(columns, by_columns, "en") == build_reasons(frame, by_frame, "en")
 
 
+def test_scoring_columns_give_the_frames_risk_with_a_verdict_model(world: tuple) -> None:
+    transactions, complaints, kind = world
+    y = pd.Series(np.nan, index=transactions.index)
+    reviewed = np.random.default_rng(2).choice(len(transactions), 400, replace=False)
+    y.iloc[reviewed] = kind.iloc[reviewed].isin(["surcharge", "held"]).astype(float)
+    model = RiskModel().fit(transactions, y, services=SERVICES, complaints=complaints)
+    assert model.supervised_ is not None
+    rows = transactions.iloc[:300]
+    frame = model.features_.transform(rows, complaints)
+    columns = model.features_.transform_columns(rows, complaints)
+    by_frame, by_columns = model._points(frame), model._points(columns)
+    risk_frame = model._combine(frame, by_frame, model._risk_from_points(by_frame))
+    risk_columns = model._combine(columns, by_columns, model._risk_from_points(by_columns))
+    np.testing.assert_array_equal(risk_columns, risk_frame)
+    pd.testing.assert_frame_equal(by_columns, by_frame, check_exact=True)
+
+
 def test_unfitted_model_says_so(world: tuple) -> None:
     from sklearn.exceptions import NotFittedError
 
