@@ -22,9 +22,14 @@ def rupiah(value: float) -> str:
     return "Rp " + f"{round(float(value)):,}".replace(",", ".")
 
 
-def days(value: float) -> str:
+def days(value: float, language: str = "en") -> str:
+    """Working days, whole where they are whole; Bahasa Indonesia writes decimals with a
+    comma (2,5 hari), as rupiah amounts use the dot for thousands."""
     number = float(value)
-    return f"{number:.0f}" if abs(number - round(number)) < 0.05 else f"{number:.1f}"
+    if abs(number - round(number)) < 0.05:
+        return f"{number:.0f}"
+    text = f"{number:.1f}"
+    return text.replace(".", ",") if language == "id" else text
 
 
 @dataclass(frozen=True)
@@ -148,8 +153,12 @@ def _filled(values: np.ndarray, fill: np.ndarray | float) -> np.ndarray:
     return np.where(np.isnan(values), fill, values)
 
 
-def _fields(data: _Rows, rows: np.ndarray, code: str) -> dict[str, list[str]]:
+def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str, list[str]]:
     """The figures a template needs, formatted, for the given rows (one list per field)."""
+
+    def number(value: float) -> str:  # days, visits and counts, in the message's language
+        return days(value, language)
+
     if code in ("FEE_ON_FREE_SERVICE", "FEE_ABOVE_TARIFF", "REPORTED_ABOVE_RECEIPT"):
         paid = data.floats("fee_paid_idr", rows)
         return {
@@ -161,22 +170,22 @@ def _fields(data: _Rows, rows: np.ndarray, code: str) -> dict[str, list[str]]:
     if code in ("HELD_PAST_STANDARD", "OPEN_PAST_STANDARD", "RUSHED_VS_PEERS"):
         sla = data.floats("sla_working_days", rows)
         return {
-            "days": [days(v) for v in data.floats("processing_working_days", rows)],
-            "sla": [days(v) for v in sla],
-            "peer": [days(v) for v in _filled(data.floats("peer_days", rows), sla)],
+            "days": [number(v) for v in data.floats("processing_working_days", rows)],
+            "sla": [number(v) for v in sla],
+            "peer": [number(v) for v in _filled(data.floats("peer_days", rows), sla)],
         }
     if code == "COMPLETED_OFF_HOURS":
         return {"when": data.moments("completed_at", rows).dt.strftime("%d-%m-%Y %H:%M").tolist()}
     if code == "EXTRA_VISITS":
         visits = _filled(data.floats("visits", rows), 0.0)
         norm = visits - data.floats("visits_excess", rows)
-        return {"visits": [days(v) for v in visits], "norm": [days(v) for v in norm]}
+        return {"visits": [number(v) for v in visits], "norm": [number(v) for v in norm]}
     if code == "AGENT_TIED_TO_OFFICER":
         return {"share": [f"{v:.0f}%" for v in 100 * data.floats("agent_pair_share", rows)]}
     if code == "CONFIRMED_BEFORE":
         tied = data.floats("agent_pair_lift", rows) > 2
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
-        return {"confirmed": [days(v) for v in total]}
+        return {"confirmed": [number(v) for v in total]}
     return {}
 
 
@@ -204,7 +213,7 @@ def build_reasons(
             continue
         template = TEMPLATES[code]
         pattern = template.message_id if language == "id" else template.message_en
-        fields = _fields(data, shown, code)
+        fields = _fields(data, shown, code, language)
         if fields:
             names = list(fields)
             texts = [

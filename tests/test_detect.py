@@ -352,3 +352,10 @@ def test_entity_ranking_for_a_period(fitted: RiskModel, world: tuple) -> None:
     assert march["n_transactions"].sum() == in_march.sum()
     assert march["rank"].tolist() == list(range(1, len(march) + 1))
     assert march["entity_score"].is_monotonic_decreasing
+
+
+def test_bahasa_messages_write_decimals_with_a_comma() -> None:
+    from model.explain import days, rupiah
+
+    assert days(2.54, "id") == "2,5" and days(2.54, "en") == "2.5"
+    assert days(3.02, "id") == "3" and rupiah(1_250_000) == "Rp 1.250.000"
