@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from model.engine import OutlierEnsemble
-from model.explain import build_reasons
+from model.explain import OFFICER_RECORD, build_reasons
 from model.features.lookup import equals
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
@@ -143,13 +143,7 @@ class RedFlagRules(BaseEstimator):
         p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
 
     def _people_points(self, F: Features, p: Points, own: np.ndarray) -> None:
-        officer = (
-            3.0 * f(F, "officer_fee_signal_excess")
-            + 1.0 * np.minimum(f(F, "officer_spread_excess"), 2.0)
-            + 3.0 * f(F, "officer_fast_excess")
-            + 3.0 * f(F, "officer_slow_excess")
-            + 0.3 * np.minimum(f(F, "officer_money_complaints"), 3.0)
-        )
+        officer = sum(weight * np.minimum(f(F, name), cap) for name, weight, cap in OFFICER_RECORD)
         # The officer's record mostly amplifies a file's own signals; on a clean file it only
         # lifts it above files of officers without such a record.
         p["OFFICER_PATTERN"] = (

@@ -92,11 +92,8 @@ TEMPLATES: dict[str, ReasonTemplate] = {
             "Ada pengaduan yang menyebut uang atas permohonan ini",
             "A complaint about this application names money",
         ),
-        ReasonTemplate(
-            "OFFICER_PATTERN",
-            "Petugas ini lebih sering menunjukkan sinyal serupa dibanding rekan sekantor",
-            "This officer shows such signals more often than office colleagues",
-        ),
+        # The sentence names the strongest part of the officer's record (``OFFICER_SENTENCES``).
+        ReasonTemplate("OFFICER_PATTERN", "{pattern}", "{pattern}"),
         ReasonTemplate(
             "AGENT_TIED_TO_OFFICER",
             "Perantara ini mengajukan {share} berkasnya ke petugas yang sama",
@@ -149,6 +146,67 @@ class _Rows:
         return pd.Series(np.asarray(values)[rows])
 
 
+# The officer's record behind OFFICER_PATTERN: (feature, weight, cap), summed as
+# ``weight * min(feature, cap)`` by ``model.detect.RedFlagRules`` (one list for both).
+OFFICER_RECORD: tuple[tuple[str, float, float], ...] = (
+    ("officer_fee_signal_excess", 3.0, np.inf),
+    ("officer_spread_excess", 1.0, 2.0),
+    ("officer_fast_excess", 3.0, np.inf),
+    ("officer_slow_excess", 3.0, np.inf),
+    ("officer_money_complaints", 0.3, 3.0),
+)
+# The sentence for the strongest part of that record (Bahasa Indonesia, English); {pp} =
+# percentage points above the office's typical share of such files, {rate} = the officer's
+# money-naming complaints per 100 files.
+OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
+    "officer_fee_signal_excess": (
+        "Berkas petugas ini lebih sering memuat biaya di luar tarif dibanding rekan sekantor "
+        "(+{pp} poin persen)",
+        "This officer's files carry fees beyond the tariff more often than office "
+        "colleagues' (+{pp} percentage points)",
+    ),
+    "officer_spread_excess": (
+        "Waktu proses petugas ini jauh lebih tidak menentu dibanding rekan sekantor "
+        "(sebagian sangat cepat, sebagian tertahan)",
+        "This officer's processing times are far more erratic than office colleagues' "
+        "(some very fast, some held)",
+    ),
+    "officer_fast_excess": (
+        "Petugas ini lebih sering menyelesaikan berkas jauh lebih cepat dari rekan sekantor "
+        "(+{pp} poin persen)",
+        "This officer more often finishes files far faster than office colleagues "
+        "(+{pp} percentage points)",
+    ),
+    "officer_slow_excess": (
+        "Petugas ini lebih sering menahan berkas jauh lebih lama dari rekan sekantor "
+        "(+{pp} poin persen)",
+        "This officer more often holds files far longer than office colleagues "
+        "(+{pp} percentage points)",
+    ),
+    "officer_money_complaints": (
+        "Petugas ini disebut dalam pengaduan soal uang (sekitar {rate} per 100 berkas)",
+        "This officer is named in complaints about money (about {rate} per 100 files)",
+    ),
+}
+
+
+def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
+    """For each row, the sentence of the strongest weighted part of the officer's record."""
+    names = [name for name, _, _ in OFFICER_RECORD]
+    values = np.column_stack([data.floats(name, rows) for name in names])
+    weights = np.array([weight for _, weight, _ in OFFICER_RECORD])
+    caps = np.array([cap for _, _, cap in OFFICER_RECORD])
+    strongest = np.argmax(weights * np.minimum(values, caps), axis=1)
+    out = []
+    for row, which in enumerate(strongest):
+        text_id, text_en = OFFICER_SENTENCES[names[which]]
+        value = values[row, which]
+        rate = f"{value:.1f}".replace(".", ",") if language == "id" else f"{value:.1f}"
+        text = text_id if language == "id" else text_en
+        out.append(text.format(pp=f"{100 * value:.0f}", rate=rate))
+    return out
+
+
 def _filled(values: np.ndarray, fill: np.ndarray | float) -> np.ndarray:
     return np.where(np.isnan(values), fill, values)
 
@@ -180,6 +238,8 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         visits = _filled(data.floats("visits", rows), 0.0)
         norm = visits - data.floats("visits_excess", rows)
         return {"visits": [number(v) for v in visits], "norm": [number(v) for v in norm]}
+    if code == "OFFICER_PATTERN":
+        return {"pattern": _officer_pattern(data, rows, language)}
     if code == "AGENT_TIED_TO_OFFICER":
         return {"share": [f"{v:.0f}%" for v in 100 * data.floats("agent_pair_share", rows)]}
     if code == "CONFIRMED_BEFORE":

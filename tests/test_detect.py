@@ -359,3 +359,29 @@ def test_bahasa_messages_write_decimals_with_a_comma() -> None:
 
     assert days(2.54, "id") == "2,5" and days(2.54, "en") == "2.5"
     assert days(3.02, "id") == "3" and rupiah(1_250_000) == "Rp 1.250.000"
+
+
+def test_officer_pattern_names_the_strongest_part_of_the_record() -> None:
+    from model.explain import build_reasons
+
+    features = pd.DataFrame(
+        {
+            "officer_fee_signal_excess": [0.30, 0.0, 0.0],
+            "officer_spread_excess": [0.1, 1.5, 0.0],
+            "officer_fast_excess": [0.0, 0.0, 0.0],
+            "officer_slow_excess": [0.0, 0.0, 0.0],
+            "officer_money_complaints": [0.0, 0.5, 2.5],
+        }
+    )
+    points = pd.DataFrame({"OFFICER_PATTERN": [1.0, 1.0, 1.0]})
+    messages = [r[0]["message"] for r in build_reasons(features, points, "id")]
+    assert (
+        messages[0].startswith("Berkas petugas ini lebih sering memuat biaya")
+        and "+30 poin" in messages[0]
+    )
+    assert messages[1].startswith("Waktu proses petugas ini jauh lebih tidak menentu")
+    assert (
+        messages[2] == "Petugas ini disebut dalam pengaduan soal uang (sekitar 2,5 per 100 berkas)"
+    )
+    english = build_reasons(features, points, "en")[0][0]["message"]
+    assert "+30 percentage points" in english
