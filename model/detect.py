@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from model.engine import OutlierEnsemble
-from model.explain import OFFICER_RECORD, build_reasons
+from model.explain import MIN_POINTS, OFFICER_RECORD, UNUSUAL_DRIVER, build_reasons
 from model.features.lookup import equals
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
@@ -312,6 +312,19 @@ class RiskModel(BaseEstimator):
         points["UNUSUAL_PATTERN"] = self.engine_weight * rare * (0.1 + 0.9 * named)
         return points
 
+    def _unusual_drivers(self, F: Features, points: pd.DataFrame) -> np.ndarray:
+        """Per row, the engine feature it is most extreme on, where UNUSUAL_PATTERN is shown
+        as a reason (None elsewhere): what the outlier engine saw, for the explanation."""
+        drivers = np.full(len(points), None, dtype=object)
+        shown = np.flatnonzero(points["UNUSUAL_PATTERN"].to_numpy() >= MIN_POINTS)
+        if len(shown) and "ecod" in getattr(self.engine_, "members_", ()):
+            rows = _select(F, ENGINE_FEATURES).iloc[shown]
+            contributions = self.engine_.feature_contributions(rows).to_numpy()
+            drivers[shown] = np.asarray(ENGINE_FEATURES, dtype=object)[
+                np.argmax(contributions, axis=1)
+            ]
+        return drivers
+
     def _risk_from_points(self, points: pd.DataFrame) -> np.ndarray:
         return 1.0 - np.exp(-points.sum(axis=1).to_numpy() / self.evidence_scale)
 
@@ -421,6 +434,7 @@ class RiskModel(BaseEstimator):
     ) -> pd.DataFrame:
         """The contract's score record per transaction (input order), with entity context."""
         F, points, risk = self._score(transactions, complaints)
+        F.arrays[UNUSUAL_DRIVER] = self._unusual_drivers(F, points)
         reasons = build_reasons(F, points, language or self.language)
         return pd.DataFrame(
             {

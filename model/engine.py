@@ -288,6 +288,24 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(components, index=index, columns=list(self.members_))
 
+    def feature_contributions(self, X: Any) -> pd.DataFrame:
+        """How extreme each row is on each feature: the ``ecod`` member's ``-log`` two-sided
+        tail probability against the training column (0 for features constant in training).
+
+        Higher = more unusual on that feature; a row's values sum to its raw ``ecod`` score.
+        Columns are the fitted feature names (``x0, x1, ...`` without names); the index is
+        X's when X is a DataFrame. Needs the ``ecod`` member (a positive weight).
+        """
+        check_is_fitted(self, "mix_calibrator_")
+        if "ecod" not in self.members_:
+            raise ValueError("feature_contributions needs the 'ecod' member (weight > 0)")
+        values = _validate(self, X, reset=False)
+        terms = self._ecod_terms(self._scale(self._impute(values)))
+        names = getattr(self, "feature_names_in_", None)
+        columns = list(names) if names is not None else [f"x{j}" for j in range(terms.shape[1])]
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        return pd.DataFrame(terms, index=index, columns=columns)
+
     def _components(self, X: Any) -> dict[str, np.ndarray]:
         check_is_fitted(self, "mix_calibrator_")
         X = _validate(self, X, reset=False)
@@ -440,18 +458,26 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
             out[start : start + len(q)] = dist.mean(axis=(1, 2))
         return out
 
-    def _ecod_scores(self, Z: np.ndarray) -> np.ndarray:
-        """Sum over features of ``-log`` two-sided empirical tail probability."""
+    def _ecod_terms(self, Z: np.ndarray) -> np.ndarray:
+        """Per feature, ``-log`` two-sided empirical tail probability (0: constant feature)."""
         cols = self.ecdf_columns_
         m = cols.shape[0]
-        total = np.zeros(Z.shape[0])
+        terms = np.zeros(Z.shape)
         for j in range(cols.shape[1]):
             if self.constant_features_[j]:
                 continue
             below_or_eq = np.searchsorted(cols[:, j], Z[:, j], side="right")
             above_or_eq = m - np.searchsorted(cols[:, j], Z[:, j], side="left")
             tail = (np.minimum(below_or_eq, above_or_eq) + 1.0) / (m + 1.0)
-            total -= np.log(tail)
+            terms[:, j] = -np.log(tail)
+        return terms
+
+    def _ecod_scores(self, Z: np.ndarray) -> np.ndarray:
+        """Sum over features of ``-log`` two-sided empirical tail probability."""
+        terms = self._ecod_terms(Z)
+        total = np.zeros(Z.shape[0])
+        for j in np.flatnonzero(~self.constant_features_):
+            total += terms[:, j]  # feature by feature, in order: the same sum as ever
         return total
 
 

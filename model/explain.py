@@ -106,8 +106,8 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ),
         ReasonTemplate(
             "UNUSUAL_PATTERN",
-            "Kombinasi waktu, biaya dan perilaku yang tidak lazim dibanding transaksi lain",
-            "An unusual combination of timing, fees and behaviour compared with others",
+            "Kombinasi waktu, biaya dan perilaku yang tidak lazim dibanding transaksi lain{driver}",
+            "An unusual combination of timing, fees and behaviour compared with others{driver}",
         ),
         ReasonTemplate(
             "LEARNED_FROM_VERDICTS",
@@ -190,6 +190,52 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
 }
 
 
+# What the outlier engine found most extreme (``UNUSUAL_DRIVER``: one of the engine's
+# features per row), as the end of the UNUSUAL_PATTERN sentence.
+UNUSUAL_DRIVER = "unusual_driver"
+ENGINE_FEATURE_LABELS: dict[str, tuple[str, str]] = {
+    "fee_excess_ratio": ("biaya di atas tarif", "the fee above the tariff"),
+    "fee_on_free_service": ("biaya untuk layanan gratis", "a fee for a free service"),
+    "reported_gap_flag": (
+        "laporan pemohon yang melebihi kuitansi",
+        "the applicant reporting more than the receipt",
+    ),
+    "cash_unusual": ("pembayaran tunai", "the cash payment"),
+    "visits_excess": ("jumlah kedatangan pemohon", "the number of visits"),
+    "completed_off_hours_unusual": ("waktu penyelesaian", "the time of completion"),
+    "speed_z": ("kecepatan dibanding rekan sekantor", "the speed against office peers"),
+    "officer_relative_delay_z": (
+        "lamanya dibanding kebiasaan petugas",
+        "the delay against the officer's own pace",
+    ),
+    "officer_fee_signal_excess": ("catatan biaya petugas", "the officer's record on fees"),
+    "officer_spread_excess": (
+        "ketidakteraturan waktu petugas",
+        "the officer's erratic processing times",
+    ),
+    "officer_fast_excess": ("berkas kilat petugas", "the officer's rushed files"),
+    "officer_slow_excess": ("berkas tertahan petugas", "the officer's held files"),
+    "agent_pair_lift": (
+        "keterikatan perantara dengan petugas",
+        "the intermediary's ties to the officer",
+    ),
+    "agent_median_z": ("kecepatan berkas perantara", "the intermediary's speed"),
+    "money_complaint_on_transaction": ("pengaduan soal uang", "a complaint about money"),
+}
+
+
+def _unusual_driver(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
+    """``, terutama <feature>`` (``, above all <feature>``) where the driver is known."""
+    if UNUSUAL_DRIVER not in data.features:
+        return [""] * len(rows)
+    lead = ", terutama " if language == "id" else ", above all "
+    out = []
+    for name in data.column(UNUSUAL_DRIVER)[rows]:
+        labels = ENGINE_FEATURE_LABELS.get(name) if isinstance(name, str) else None
+        out.append("" if labels is None else lead + labels[0 if language == "id" else 1])
+    return out
+
+
 def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     """For each row, the sentence of the strongest weighted part of the officer's record."""
     names = [name for name, _, _ in OFFICER_RECORD]
@@ -238,6 +284,8 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         visits = _filled(data.floats("visits", rows), 0.0)
         norm = visits - data.floats("visits_excess", rows)
         return {"visits": [number(v) for v in visits], "norm": [number(v) for v in norm]}
+    if code == "UNUSUAL_PATTERN":
+        return {"driver": _unusual_driver(data, rows, language)}
     if code == "OFFICER_PATTERN":
         return {"pattern": _officer_pattern(data, rows, language)}
     if code == "AGENT_TIED_TO_OFFICER":

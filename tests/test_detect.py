@@ -385,3 +385,33 @@ def test_officer_pattern_names_the_strongest_part_of_the_record() -> None:
     )
     english = build_reasons(features, points, "en")[0][0]["message"]
     assert "+30 percentage points" in english
+
+
+def test_unusual_pattern_names_what_the_engine_found_most_extreme(
+    fitted: RiskModel, world: tuple
+) -> None:
+    from model.detect import ENGINE_FEATURES
+    from model.explain import ENGINE_FEATURE_LABELS
+
+    transactions, complaints, _ = world
+    scores = fitted.score_transactions(transactions, complaints)
+    unusual = [
+        (i, reason["message"])
+        for i, reasons in enumerate(scores["reasons"])
+        for reason in reasons
+        if reason["code"] == "UNUSUAL_PATTERN"
+    ]
+    assert unusual, "the world has unusual combinations"
+    assert set(ENGINE_FEATURE_LABELS) == set(ENGINE_FEATURES)  # every feature has a label
+    labels = {label for label, _ in ENGINE_FEATURE_LABELS.values()}
+    for i, message in unusual:
+        assert message.split(", terutama ")[1] in labels
+        # the named feature is the one the engine's per-feature tails rank first
+        F = fitted.features_.transform(transactions.iloc[[i]], complaints)
+        contributions = fitted.engine_.feature_contributions(F[list(ENGINE_FEATURES)])
+        named = ENGINE_FEATURE_LABELS[contributions.iloc[0].idxmax()][0]
+        assert message.endswith(named)
+        break
+    english = fitted.score_transactions(transactions.iloc[[unusual[0][0]]], complaints, "en")
+    text = next(r["message"] for r in english["reasons"][0] if r["code"] == "UNUSUAL_PATTERN")
+    assert ", above all " in text

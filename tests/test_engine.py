@@ -316,3 +316,20 @@ def test_bench_main_writes_results(tmp_path: Path, capsys) -> None:
 def test_bench_rejects_unknown_method() -> None:
     with pytest.raises(ValueError):
         adbench.make_method("nope")
+
+
+def test_feature_contributions_sum_to_the_ecod_score_and_point_at_the_odd_feature() -> None:
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(500, 4)), columns=["a", "b", "c", "d"])
+    X["const"] = 1.0
+    model = OutlierEnsemble(random_state=0).fit(X)
+    odd = X.head(3).copy()
+    odd.loc[odd.index[0], "c"] = 9.0  # far out on c only
+    contributions = model.feature_contributions(odd)
+    assert list(contributions.columns) == list(X.columns)
+    assert contributions.iloc[0].idxmax() == "c"
+    assert (contributions["const"] == 0).all()
+    Z = model._scale(model._impute(odd.to_numpy(dtype=float)))
+    np.testing.assert_allclose(contributions.sum(axis=1), model._ecod_scores(Z))
+    with pytest.raises(ValueError, match="ecod"):
+        OutlierEnsemble(weights={"knn": 1.0}, random_state=0).fit(X).feature_contributions(odd)
