@@ -276,6 +276,9 @@ def entities(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Also write the full ranking as CSV.")
     ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Evidence in 'id' (Bahasa Indonesia) or 'en'.")
+    ] = None,
 ) -> None:
     """Rank officers or offices for a period, with the evidence behind each rank."""
     from model.bundle import load_bundle
@@ -284,10 +287,17 @@ def entities(
 
     if level not in ("officer", "office"):
         raise SidakError(f"--level must be 'officer' or 'office', not {level!r}")
+    if language not in (None, "id", "en"):
+        raise SidakError(f"--language must be 'id' or 'en', not {language!r}")
     dataset = load_data_dir(data_dir, timezone=get_settings().timezone)
     bundle = load_bundle(resolve_model(model))
     ranking = bundle.model.rank_entities(
-        dataset.transactions, dataset.complaints, level=level, start=start, end=end
+        dataset.transactions,
+        dataset.complaints,
+        level=level,
+        start=start,
+        end=end,
+        language=language,
     )
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -296,4 +306,10 @@ def entities(
     for column in ("entity_score", "mean_risk", "max_risk", "flagged_weight"):
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
     typer.echo(f"{level}s ranked by {bundle.model_version} on {data_dir}")
+    evidence = shown.pop("evidence") if "evidence" in shown else None
     typer.echo(shown.to_string(index=False))
+    if evidence is not None:
+        typer.echo("\nevidence:")
+        key = "officer_id" if level == "officer" else "office_id"
+        for rank, entity, text in zip(shown["rank"], shown[key], evidence, strict=True):
+            typer.echo(f"{rank:>4}  {entity}: {text}")

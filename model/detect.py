@@ -32,7 +32,13 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from model.engine import OutlierEnsemble
-from model.explain import MIN_POINTS, OFFICER_RECORD, UNUSUAL_DRIVER, build_reasons
+from model.explain import (
+    MIN_POINTS,
+    OFFICER_RECORD,
+    UNUSUAL_DRIVER,
+    build_reasons,
+    entity_evidence,
+)
 from model.features.lookup import equals
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
@@ -456,12 +462,16 @@ class RiskModel(BaseEstimator):
         level: str = "officer",
         start: pd.Timestamp | str | None = None,
         end: pd.Timestamp | str | None = None,
+        language: str | None = None,
     ) -> pd.DataFrame:
         """Officers or offices ranked for a period, with the evidence behind each rank.
 
         ``entity_score`` is a lower confidence bound of the entity's rate of flagged files
         (risk-weighted), so a large office and a small one are judged on the same scale and
         one flagged file out of three does not outrank thirty out of three hundred.
+        ``top_reasons`` are the codes with the most evidence in the flagged files;
+        ``evidence`` says it in a sentence (Bahasa Indonesia, or ``language="en"``): how many
+        files are high or medium risk and the signals most of them carry.
         """
         key = {"officer": "officer_id", "office": "office_id"}[level]
         submitted = pd.to_datetime(transactions["submitted_at"])
@@ -479,6 +489,7 @@ class RiskModel(BaseEstimator):
                 "risk": risk,
                 "flagged": np.where(risk >= self.thresholds_["medium"], risk, 0.0),
                 "high": risk >= self.thresholds_["high"],
+                "is_flagged": risk >= self.thresholds_["medium"],
             },
             index=F.index,
         ).dropna(subset=[key])
@@ -488,6 +499,7 @@ class RiskModel(BaseEstimator):
             n_transactions=("risk", "size"),
             flagged_weight=("flagged", "sum"),
             n_high=("high", "sum"),
+            n_flagged=("is_flagged", "sum"),
             mean_risk=("risk", "mean"),
             max_risk=("risk", "max"),
         )
@@ -495,11 +507,42 @@ class RiskModel(BaseEstimator):
             table["flagged_weight"], table["n_transactions"]
         )
         table["top_reasons"] = self._top_reasons(points, frame, key)
+        table["evidence"] = self._evidence(points, frame, key, table, language or self.language)
         table = table.sort_values(["entity_score", "flagged_weight"], ascending=False)
         table.insert(0, "rank", np.arange(1, len(table) + 1))
         if level == "office":
             table = table.drop(columns="office_id")
         return table.reset_index()
+
+    @staticmethod
+    def _evidence(
+        points: pd.DataFrame, frame: pd.DataFrame, key: str, table: pd.DataFrame, language: str
+    ) -> list[str]:
+        """``entity_evidence`` per entity of ``table``: the three signals with the most
+        evidence in its flagged files, each with the number of those files carrying it."""
+        flagged = points.loc[frame.index[frame["is_flagged"].to_numpy()]]
+        if key == "officer_id":  # the officer's own record is what is being summed up here
+            flagged = flagged.drop(columns="OFFICER_PATTERN", errors="ignore")
+        owner = frame.loc[flagged.index, key].to_numpy()
+        shown = (flagged >= MIN_POINTS).groupby(owner).sum()
+        weight = flagged.where(flagged >= MIN_POINTS, 0.0).groupby(owner).sum()
+        out = []
+        for entity, row in table.iterrows():
+            signals: list[tuple[str, int]] = []
+            if entity in shown.index:  # the signals with the most evidence, and their files
+                strongest = weight.loc[entity].sort_values(ascending=False, kind="stable")
+                counts = shown.loc[entity]
+                signals = [(str(c), int(counts[c])) for c in strongest.index[:3] if counts[c]]
+            out.append(
+                entity_evidence(
+                    int(row["n_transactions"]),
+                    int(row["n_high"]),
+                    int(row["n_flagged"]),
+                    signals,
+                    language,
+                )
+            )
+        return out
 
     def _top_reasons(self, points: pd.DataFrame, frame: pd.DataFrame, key: str) -> pd.Series:
         flagged = points.loc[frame.index[frame["flagged"].to_numpy() > 0]]

@@ -352,3 +352,65 @@ def build_reasons(
                 }
             )
     return result
+
+
+# Short names of the signals, for sentences about many files (an officer's or an office's).
+REASON_LABELS: dict[str, tuple[str, str]] = {
+    "FEE_ON_FREE_SERVICE": ("biaya untuk layanan gratis", "fees on free services"),
+    "FEE_ABOVE_TARIFF": ("biaya di atas tarif", "fees above the tariff"),
+    "REPORTED_ABOVE_RECEIPT": (
+        "pembayaran melebihi kuitansi menurut pemohon",
+        "applicants reporting more than the receipt",
+    ),
+    "HELD_PAST_STANDARD": ("berkas ditahan melewati standar", "files held past the standard"),
+    "OPEN_PAST_STANDARD": (
+        "berkas belum selesai melewati standar",
+        "files still open past the standard",
+    ),
+    "RUSHED_VS_PEERS": ("berkas jauh lebih cepat dari rekan", "files far faster than peers"),
+    "COMPLETED_OFF_HOURS": ("selesai di luar jam kerja", "work completed out of hours"),
+    "CASH_WHERE_NONCASH_NORM": ("pembayaran tunai yang tidak lazim", "unusual cash payments"),
+    "EXTRA_VISITS": ("kedatangan berulang", "repeated visits"),
+    "MONEY_COMPLAINT": ("pengaduan soal uang", "complaints about money"),
+    "OFFICER_PATTERN": ("pola petugas", "officers' patterns"),
+    "AGENT_TIED_TO_OFFICER": (
+        "perantara yang terikat pada satu petugas",
+        "intermediaries tied to one officer",
+    ),
+    "CONFIRMED_BEFORE": ("kasus yang telah dikonfirmasi", "previously confirmed cases"),
+    "UNUSUAL_PATTERN": ("kombinasi yang tidak lazim", "unusual combinations"),
+    "LEARNED_FROM_VERDICTS": (
+        "kemiripan dengan kasus terkonfirmasi",
+        "resemblance to confirmed cases",
+    ),
+}
+
+
+def entity_evidence(
+    n_files: int,
+    n_high: int,
+    n_flagged: int,
+    signals: list[tuple[str, int]],
+    language: str = "id",
+) -> str:
+    """One sentence on an officer's or office's files: how many are high risk or worth a look,
+    and the signals most of them carry (``(code, number of flagged files)``, most first)."""
+    english = language != "id"
+    if not n_flagged:
+        return (
+            f"No file at risk among {n_files}"
+            if english
+            else (f"Tidak ada berkas berisiko dari {n_files} berkas")
+        )
+    medium = n_flagged - n_high
+    head = (
+        f"{n_high} high-risk and {medium} medium-risk files of {n_files}"
+        if english
+        else f"{n_high} berkas berisiko tinggi dan {medium} sedang dari {n_files} berkas"
+    )
+    if not signals:
+        return head
+    named = ", ".join(
+        f"{REASON_LABELS[code][1 if english else 0]} ({count})" for code, count in signals
+    )
+    return f"{head}; mostly {named}" if english else f"{head}; terutama {named}"

@@ -92,6 +92,7 @@ HEADERS = {
     "officer_score": "officer score",
     "mean_risk": "mean score",
     "top_reasons": "main signals in flagged files",
+    "evidence": "evidence in flagged files",
 }
 
 HEADLINE_METRICS = (
@@ -477,7 +478,7 @@ def render_html(report: Report) -> str:
         )
     ]
     officer_columns = ["rank", "officer_id", "office_id", "n_transactions", "n_high"]
-    officer_columns += ["entity_score", "officer_score", "mean_risk", "truth", "top_reasons"]
+    officer_columns += ["entity_score", "officer_score", "mean_risk", "truth", "evidence"]
     case_columns = ["rank", "transaction_id", "risk_score", "risk_band", "office_id"]
     case_columns += ["service_code", "officer_id", "channel", "submitted_at", "completed_at"]
     case_columns += ["fee_paid_idr"]

@@ -352,6 +352,29 @@ def test_entity_ranking_for_a_period(fitted: RiskModel, world: tuple) -> None:
     assert march["n_transactions"].sum() == in_march.sum()
     assert march["rank"].tolist() == list(range(1, len(march) + 1))
     assert march["entity_score"].is_monotonic_decreasing
+    # every rank says what is behind it, in figures that match its own columns
+    top = march.iloc[0]
+    assert top["evidence"].startswith(
+        f"{top['n_high']} berkas berisiko tinggi dan {top['n_flagged'] - top['n_high']} sedang "
+        f"dari {top['n_transactions']} berkas"
+    )
+    assert "pola petugas" not in " ".join(march["evidence"])  # the officer's own record
+    english = fitted.rank_entities(transactions, complaints, level="office", language="en")
+    assert all(
+        text.startswith(f"{row.n_high} high-risk") or text.startswith("No file at risk")
+        for row, text in zip(english.itertuples(), english["evidence"], strict=True)
+    )
+
+
+def test_entity_evidence_sentences() -> None:
+    from model.explain import entity_evidence
+
+    sentence = entity_evidence(300, 4, 10, [("FEE_ON_FREE_SERVICE", 7), ("HELD_PAST_STANDARD", 2)])
+    assert sentence == (
+        "4 berkas berisiko tinggi dan 6 sedang dari 300 berkas; terutama biaya untuk layanan "
+        "gratis (7), berkas ditahan melewati standar (2)"
+    )
+    assert entity_evidence(12, 0, 0, [], "en") == "No file at risk among 12"
 
 
 def test_bahasa_messages_write_decimals_with_a_comma() -> None:

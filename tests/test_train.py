@@ -136,6 +136,20 @@ def test_score_cli_writes_the_contract_columns_for_every_transaction(
     assert outcome.exit_code == 0, outcome.output
     assert "precision_at_100" in outcome.output
     assert (report / "metrics.json").exists() and (report / "pr_curve.png").exists()
+    metrics = json.loads((report / "metrics.json").read_text())["metrics"]
+    assert 0 <= metrics["irregular_without_own_signal"] <= 1  # from the CSV's joined codes
+
+    ranking = tmp_path / "officers.csv"
+    outcome = runner.invoke(
+        app, ["entities", str(small_world), "--top", "3", "--language", "en", "-o", str(ranking)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "evidence:" in outcome.output and "files of" in outcome.output
+    written = pd.read_csv(ranking)
+    assert written["rank"].tolist() == list(range(1, len(written) + 1))
+    assert written["evidence"].str.contains("files of|No file at risk among").all()
+    outcome = runner.invoke(app, ["entities", str(small_world), "--language", "fr"])
+    assert outcome.exit_code != 0 and "--language" in outcome.output
 
 
 def test_chunked_scoring_matches_one_batch(small_world: Path, mlflow_settings: Settings) -> None:

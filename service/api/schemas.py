@@ -179,6 +179,13 @@ class EntityResponse(BaseModel):
                             "entity_score": 0.91,
                             "n_transactions": 212,
                             "n_high": 9,
+                            "n_flagged": 23,
+                            "top_reasons": "FEE_ON_FREE_SERVICE;HELD_PAST_STANDARD",
+                            "evidence": (
+                                "9 berkas berisiko tinggi dan 14 sedang dari 212 berkas; "
+                                "terutama biaya untuk layanan gratis (8), berkas ditahan "
+                                "melewati standar (5)"
+                            ),
                         }
                     ],
                 }
