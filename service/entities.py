@@ -48,7 +48,7 @@ def rank_entities_json(
     entities: list[dict[str, Any]] = []
     if len(period):
         model = getattr(served.bundle, "model", served.bundle)
-        ranked = model.rank_entities(period, complaints, level=level)
+        ranked = model.rank_entities(period, complaints, level=level, language=batch.language)
         ranked = ranked.head(limit).reset_index(drop=True)
         columns = [str(c) for c in ranked.columns]
         lists = [_plain(_jsonable(ranked[c])) for c in ranked.columns]

@@ -119,6 +119,9 @@ class EntityRequest(BaseModel):
 
     transactions: list[TransactionIn] = Field(min_length=1)
     complaints: list[ComplaintIn] | None = None
+    language: Language | None = Field(
+        None, description="Language of the evidence sentences (default: the model's, 'id')."
+    )
 
 
 class Reason(BaseModel):

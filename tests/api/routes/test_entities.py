@@ -25,6 +25,14 @@ def test_officer_ranking_puts_the_surcharger_first(
     assert top["officer_id"] == "OFF-1-0"
     assert top["rank"] == 1
     assert {"entity_score", "n_transactions"} <= set(top)
+    assert top["evidence"].startswith(f"{top['n_high']} berkas berisiko tinggi")
+    english = client.post(
+        "/v1/entities/officers?limit=1",
+        json={"transactions": to_records(transactions), "language": "en"},
+        headers=headers["supervisor"],
+    )
+    assert english.status_code == 200, english.text
+    assert "high-risk" in english.json()["entities"][0]["evidence"]
 
 
 def test_office_ranking_for_a_period(
