@@ -324,8 +324,8 @@ class RiskModel(BaseEstimator):
         drivers = np.full(len(points), None, dtype=object)
         shown = np.flatnonzero(points["UNUSUAL_PATTERN"].to_numpy() >= MIN_POINTS)
         if len(shown) and "ecod" in getattr(self.engine_, "members_", ()):
-            rows = _select(F, ENGINE_FEATURES).iloc[shown]
-            contributions = self.engine_.feature_contributions(rows).to_numpy()
+            values = np.column_stack([f(F, name)[shown] for name in ENGINE_FEATURES])
+            contributions = self.engine_.feature_terms(values)
             drivers[shown] = np.asarray(ENGINE_FEATURES, dtype=object)[
                 np.argmax(contributions, axis=1)
             ]

@@ -299,12 +299,17 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         check_is_fitted(self, "mix_calibrator_")
         if "ecod" not in self.members_:
             raise ValueError("feature_contributions needs the 'ecod' member (weight > 0)")
-        values = _validate(self, X, reset=False)
-        terms = self._ecod_terms(self._scale(self._impute(values)))
+        terms = self.feature_terms(_validate(self, X, reset=False))
         names = getattr(self, "feature_names_in_", None)
         columns = list(names) if names is not None else [f"x{j}" for j in range(terms.shape[1])]
         index = X.index if isinstance(X, pd.DataFrame) else None
         return pd.DataFrame(terms, index=index, columns=columns)
+
+    def feature_terms(self, values: np.ndarray) -> np.ndarray:
+        """``feature_contributions`` of a float64 matrix already in the fitted column order
+        (NaN allowed, no infinities), as an array: no checks, for callers that built it."""
+        check_is_fitted(self, "ecdf_columns_")
+        return self._ecod_terms(self._scale(self._impute(np.asarray(values, dtype=np.float64))))
 
     def _components(self, X: Any) -> dict[str, np.ndarray]:
         check_is_fitted(self, "mix_calibrator_")
