@@ -84,15 +84,6 @@ def _records_frame(records: Any, name: str) -> pd.DataFrame:
     return _checked_frame(pd.DataFrame.from_records(records) if records else pd.DataFrame(), name)
 
 
-def _plain_records(records: Any) -> bool:
-    """A list of objects whose values are all plain (no object or list inside)."""
-    return isinstance(records, list) and all(
-        isinstance(record, dict)
-        and not any(isinstance(value, dict | list) for value in record.values())
-        for record in records
-    )
-
-
 def _checked_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Refuses a frame with nested values (an object or list in a field)."""
     for column in frame.columns:
@@ -160,8 +151,9 @@ def parse_payload(body: bytes, max_batch: int) -> ScoreBatch:
             "'language' must be 'id' or 'en'.",
             details=[detail("language", None, "one of id, en", str(language)[:20])],
         )
-    # Plain records are kept as they are: the frame is built only if the fast check defers.
-    plain = _plain_records(transactions)
+    # Records are kept as they are: the frame is built only if the fast check defers (it
+    # defers on any nested value, and the frame then refuses it naming field and row).
+    plain = isinstance(transactions, list) and all(isinstance(r, dict) for r in transactions)
     frame = None if plain else _records_frame(transactions, "transactions")
     complaints = payload.get("complaints")
     return ScoreBatch(

@@ -63,6 +63,29 @@ def test_contract_violation_names_field_and_row(
     assert "Traceback" not in response.text
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("fee_paid_idr", {"amount": 5000}), ("officer_id", ["OFF-1", "OFF-2"]), ("visits", [])],
+)
+@pytest.mark.parametrize("size", [2, 40])  # below and above the column-wise checks
+def test_nested_value_is_refused_naming_field_and_row(
+    client: TestClient,
+    headers: dict,
+    transactions: pd.DataFrame,
+    field: str,
+    value: object,
+    size: int,
+) -> None:
+    records = to_records(transactions.head(size))
+    records[1][field] = value
+    response = client.post("/v1/score", json={"transactions": records}, headers=headers["scorer"])
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "contract_violation"
+    assert [(d["field"], d["row"]) for d in error["details"]] == [(field, 2)]
+    assert "Traceback" not in response.text
+
+
 def test_unknown_service_and_duplicate_id_refused(
     client: TestClient, headers: dict, transactions: pd.DataFrame
 ) -> None:
