@@ -506,8 +506,11 @@ class RiskModel(BaseEstimator):
         table["entity_score"] = _wilson_lower_bound(
             table["flagged_weight"], table["n_transactions"]
         )
-        table["top_reasons"] = self._top_reasons(points, frame, key)
-        table["evidence"] = self._evidence(points, frame, key, table, language or self.language)
+        # The flagged files' evidence, grouped by entity once for both summaries.
+        flagged = points.loc[frame.index[frame["is_flagged"].to_numpy()]]
+        owners = frame.loc[flagged.index, key].to_numpy()
+        table["top_reasons"] = self._top_reasons(flagged, owners)
+        table["evidence"] = self._evidence(flagged, owners, key, table, language or self.language)
         table = table.sort_values(["entity_score", "flagged_weight"], ascending=False)
         table.insert(0, "rank", np.arange(1, len(table) + 1))
         if level == "office":
@@ -516,16 +519,15 @@ class RiskModel(BaseEstimator):
 
     @staticmethod
     def _evidence(
-        points: pd.DataFrame, frame: pd.DataFrame, key: str, table: pd.DataFrame, language: str
+        flagged: pd.DataFrame, owners: np.ndarray, key: str, table: pd.DataFrame, language: str
     ) -> list[str]:
         """``entity_evidence`` per entity of ``table``: the three signals with the most
-        evidence in its flagged files, each with the number of those files carrying it."""
-        flagged = points.loc[frame.index[frame["is_flagged"].to_numpy()]]
+        evidence in its flagged files (``flagged``, owned by ``owners``), each with the
+        number of those files carrying it."""
         if key == "officer_id":  # the officer's own record is what is being summed up here
             flagged = flagged.drop(columns="OFFICER_PATTERN", errors="ignore")
-        owner = frame.loc[flagged.index, key].to_numpy()
-        shown = (flagged >= MIN_POINTS).groupby(owner).sum()
-        weight = flagged.where(flagged >= MIN_POINTS, 0.0).groupby(owner).sum()
+        shown = (flagged >= MIN_POINTS).groupby(owners).sum()
+        weight = flagged.where(flagged >= MIN_POINTS, 0.0).groupby(owners).sum()
         out = []
         for entity, row in table.iterrows():
             signals: list[tuple[str, int]] = []
@@ -544,11 +546,13 @@ class RiskModel(BaseEstimator):
             )
         return out
 
-    def _top_reasons(self, points: pd.DataFrame, frame: pd.DataFrame, key: str) -> pd.Series:
-        flagged = points.loc[frame.index[frame["flagged"].to_numpy() > 0]]
+    @staticmethod
+    def _top_reasons(flagged: pd.DataFrame, owners: np.ndarray) -> pd.Series:
+        """Per entity, up to three codes with at least 0.5 points summed over its flagged
+        files, strongest first, ``;``-joined."""
         if flagged.empty:
             return pd.Series(dtype=object)
-        summed = flagged.groupby(frame.loc[flagged.index, key].to_numpy()).sum()
+        summed = flagged.groupby(owners).sum()
         return summed.apply(
             lambda row: ";".join(row[row >= 0.5].sort_values(ascending=False).index[:3]), axis=1
         )
