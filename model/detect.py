@@ -390,8 +390,8 @@ class RiskModel(BaseEstimator):
         return best_weight
 
     def _combine(self, F: Features, points: pd.DataFrame, unsupervised: np.ndarray) -> np.ndarray:
-        if self.supervised_ is None:
-            return unsupervised
+        if self.supervised_ is None or self.supervised_weight_ == 0.0:
+            return unsupervised  # a verdict model that earned no weight is not run at all
         learned = self.supervised_.score_samples(self._supervised_inputs(F, points))
         points["LEARNED_FROM_VERDICTS"] = self.evidence_scale * self.supervised_weight_ * learned
         return (1 - self.supervised_weight_) * unsupervised + self.supervised_weight_ * learned
