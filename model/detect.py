@@ -35,7 +35,6 @@ from model.engine import OutlierEnsemble
 from model.explain import (
     MIN_POINTS,
     OFFICER_RECORD,
-    UNUSUAL_DRIVER,
     build_reasons,
     entity_evidence,
 )
@@ -440,8 +439,8 @@ class RiskModel(BaseEstimator):
     ) -> pd.DataFrame:
         """The contract's score record per transaction (input order), with entity context."""
         F, points, risk = self._score(transactions, complaints)
-        F.arrays[UNUSUAL_DRIVER] = self._unusual_drivers(F, points)
-        reasons = build_reasons(F, points, language or self.language)
+        drivers = self._unusual_drivers(F, points)
+        reasons = build_reasons(F, points, language or self.language, unusual_drivers=drivers)
         return pd.DataFrame(
             {
                 "transaction_id": F["transaction_id"].astype(str).to_numpy(),

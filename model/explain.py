@@ -22,14 +22,24 @@ def rupiah(value: float) -> str:
     return "Rp " + f"{round(float(value)):,}".replace(",", ".")
 
 
+def _in(language: str, texts: tuple[str, str]) -> str:
+    """The Bahasa Indonesia or the English one of ``(id, en)``."""
+    return texts[0] if language == "id" else texts[1]
+
+
+def _decimal(number: float, language: str) -> str:
+    """One decimal; Bahasa Indonesia writes it with a comma (2,5), as rupiah amounts use the
+    dot for thousands."""
+    text = f"{number:.1f}"
+    return text.replace(".", ",") if language == "id" else text
+
+
 def days(value: float, language: str = "en") -> str:
-    """Working days, whole where they are whole; Bahasa Indonesia writes decimals with a
-    comma (2,5 hari), as rupiah amounts use the dot for thousands."""
+    """Working days (or visits, or counts), whole where they are whole."""
     number = float(value)
     if abs(number - round(number)) < 0.05:
         return f"{number:.0f}"
-    text = f"{number:.1f}"
-    return text.replace(".", ",") if language == "id" else text
+    return _decimal(number, language)
 
 
 @dataclass(frozen=True)
@@ -124,8 +134,11 @@ Columns = Mapping[str, Any]  # a feature frame, or its columns as arrays/Series 
 class _Rows:
     """The shown rows' values of feature columns, as numpy arrays (each column read once)."""
 
-    def __init__(self, features: pd.DataFrame | Columns) -> None:
+    def __init__(
+        self, features: pd.DataFrame | Columns, unusual_drivers: np.ndarray | None = None
+    ) -> None:
         self.features = features
+        self.unusual_drivers = unusual_drivers
         self._cache: dict[str, np.ndarray] = {}
 
     def column(self, name: str) -> np.ndarray:
@@ -190,9 +203,8 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
 }
 
 
-# What the outlier engine found most extreme (``UNUSUAL_DRIVER``: one of the engine's
-# features per row), as the end of the UNUSUAL_PATTERN sentence.
-UNUSUAL_DRIVER = "unusual_driver"
+# What the outlier engine found most extreme (one of its features per row, passed to
+# ``build_reasons`` as ``unusual_drivers``), as the end of the UNUSUAL_PATTERN sentence.
 ENGINE_FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "fee_excess_ratio": ("biaya di atas tarif", "the fee above the tariff"),
     "fee_on_free_service": ("biaya untuk layanan gratis", "a fee for a free service"),
@@ -226,13 +238,13 @@ ENGINE_FEATURE_LABELS: dict[str, tuple[str, str]] = {
 
 def _unusual_driver(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     """``, terutama <feature>`` (``, above all <feature>``) where the driver is known."""
-    if UNUSUAL_DRIVER not in data.features:
+    if data.unusual_drivers is None:
         return [""] * len(rows)
-    lead = ", terutama " if language == "id" else ", above all "
+    lead = _in(language, (", terutama ", ", above all "))
     out = []
-    for name in data.column(UNUSUAL_DRIVER)[rows]:
+    for name in data.unusual_drivers[rows]:
         labels = ENGINE_FEATURE_LABELS.get(name) if isinstance(name, str) else None
-        out.append("" if labels is None else lead + labels[0 if language == "id" else 1])
+        out.append("" if labels is None else lead + _in(language, labels))
     return out
 
 
@@ -245,11 +257,9 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     strongest = np.argmax(weights * np.minimum(values, caps), axis=1)
     out = []
     for row, which in enumerate(strongest):
-        text_id, text_en = OFFICER_SENTENCES[names[which]]
         value = values[row, which]
-        rate = f"{value:.1f}".replace(".", ",") if language == "id" else f"{value:.1f}"
-        text = text_id if language == "id" else text_en
-        out.append(text.format(pp=f"{100 * value:.0f}", rate=rate))
+        text = _in(language, OFFICER_SENTENCES[names[which]])
+        out.append(text.format(pp=f"{100 * value:.0f}", rate=_decimal(value, language)))
     return out
 
 
@@ -302,17 +312,20 @@ def build_reasons(
     points: pd.DataFrame,
     language: str = "id",
     limit: int = 5,
+    unusual_drivers: np.ndarray | None = None,
 ) -> list[list[dict[str, object]]]:
     """One list of reasons per row: {code, message, weight}, strongest first.
 
     ``features`` is the feature frame or its columns by name (row ``i`` of every column is
     row ``i`` of ``points``); ``points`` holds each signal's evidence per row (columns are
     reason codes); ``weight`` is the signal's share of the row's total evidence.
+    ``unusual_drivers`` (per row, an engine feature name or None) ends the UNUSUAL_PATTERN
+    sentence with what the outlier engine found most extreme.
     """
     n = len(points)
     every = points.to_numpy(dtype=float)  # one conversion; column j holds code j's values
     total = np.clip(every, 0.0, None).sum(axis=1)
-    data = _Rows(features)
+    data = _Rows(features, unusual_drivers)
     rows, codes, weights, messages = [], [], [], []
     for j, code in enumerate(points.columns):
         values = every[:, j]
@@ -410,7 +423,5 @@ def entity_evidence(
     )
     if not signals:
         return head
-    named = ", ".join(
-        f"{REASON_LABELS[code][1 if english else 0]} ({count})" for code, count in signals
-    )
+    named = ", ".join(f"{_in(language, REASON_LABELS[code])} ({count})" for code, count in signals)
     return f"{head}; mostly {named}" if english else f"{head}; terutama {named}"
