@@ -48,10 +48,11 @@ import pandas as pd
 from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
-try:  # run as a script: bench/altworld.py is beside it on the path
+try:  # run as a script: bench/altworld.py and bench/wildworld.py are beside it on the path
     import altworld
+    import wildworld
 except ModuleNotFoundError:  # imported as bench.detection (the tests)
-    from bench import altworld  # type: ignore[no-redef]
+    from bench import altworld, wildworld  # type: ignore[no-redef]
 
 from model.calendar import WorkingCalendar
 from model.contract import TABLE_SPECS, Dataset, load_data_dir
@@ -96,6 +97,15 @@ ALT_MIXES: dict[str, dict[str, Any]] = {
     f"{ALT_MIX}-rare": {"scheme_rate": 0.08},
     f"{ALT_MIX}-crowded": {"extorter_share": 0.3, "scheme_rate": 0.15},
     f"{ALT_MIX}-unsurveyed": {"survey_rate": 0.03},
+}
+# A third generator (bench/wildworld.py), written from domain.md and the contract alone by
+# someone who had not read Sidak's code or the other two generators: its own offices
+# (civil registry and licensing), calendar with cuti bersama, schemes, look-alikes and
+# complaint language. Its mixes: base, fixer-heavy ("agents"), small bribes with few traces
+# ("quiet") and heavy on look-alikes ("noisy").
+WILD_PREFIX = "wild"
+WILD_MIXES = {
+    (WILD_PREFIX if name == "base" else f"{WILD_PREFIX}-{name}"): name for name in wildworld.MIXES
 }
 HEADLINE = [
     "precision_at_100",
@@ -277,7 +287,12 @@ def run_world(
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """All methods on one world; returns metrics per method and the labelled comparison."""
     world = scratch / f"world-{mix}-{seed}"
-    if mix in ALT_MIXES:
+    if mix in WILD_MIXES:
+        wild = wildworld.WildConfig(
+            seed=seed, offices=args.wild_offices, months=args.wild_months, mix=WILD_MIXES[mix]
+        )
+        wildworld.write(wildworld.generate(wild), world)
+    elif mix in ALT_MIXES:
         # The independent generator (bench/altworld.py): other mechanics, other shares.
         alt = altworld.AltConfig(
             seed=seed, offices=args.alt_offices, months=args.alt_months, **ALT_MIXES[mix]
@@ -489,13 +504,15 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--mixes",
         nargs="+",
         default=list(MIXES),
-        choices=[*MIXES, *ALT_MIXES],
+        choices=[*MIXES, *ALT_MIXES, *WILD_MIXES],
         help=f"scheme mixes of the simulator; '{ALT_MIX}*' = the independent generator",
     )
     parser.add_argument(
         "--alt-offices", type=int, default=5, help="offices in an altworld (independent) world"
     )
     parser.add_argument("--alt-months", type=int, default=4, help="months in an altworld world")
+    parser.add_argument("--wild-offices", type=int, default=8, help="offices in a wild world")
+    parser.add_argument("--wild-months", type=int, default=6, help="months in a wild world")
     parser.add_argument(
         "--drop-columns",
         nargs="+",

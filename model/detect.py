@@ -142,7 +142,10 @@ class RedFlagRules(BaseEstimator):
         held = self.delay_weight * np.clip(delay - 2.5, 0.0, 4.0) * past_standard
         is_open = np.asarray(F["is_open"], dtype=bool)
         p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
-        p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.7 * held, 0.0)
+        # A file still open long past its standard may be held, but as often it waits on
+        # the applicant (missing documents, an abandoned application): alone it weighs a
+        # third of a file that was held and then released; other signals on it count fully.
+        p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.35 * held, 0.0)
         speed = f(F, "speed_z")
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
         p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
@@ -157,7 +160,7 @@ class RedFlagRules(BaseEstimator):
         lift = f(F, "agent_pair_lift")
         tied = _clip01((lift - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
         fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
-        p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.4 + 0.6 * _clip01(fast))
+        p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.7 + 0.3 * _clip01(fast))
         # Supervisors' verdicts on other files of the same officer or intermediary.
         # An agency's record only counts where it is tied to one officer (a licensed biro
         # jasa files with everyone, and one bad file of theirs says little of the others).

@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from sklearn.metrics import average_precision_score
 
-from bench import altworld
+from bench import altworld, wildworld
 from model.contract import load_data_dir
 from model.detect import RiskModel
 
@@ -50,3 +51,36 @@ def test_a_bare_export_of_the_same_world_still_trains_and_scores(tmp_path: Path)
     fee_schemes = truth["scheme"].isin(["pungli_free", "markup"]).to_numpy()
     top = scores["risk_score"].to_numpy() >= 0.5
     assert top.any() and fee_schemes[top].mean() > 0.8
+
+
+@pytest.mark.parametrize("mix", sorted(wildworld.MIXES))
+def test_the_third_generator_writes_the_contract_in_every_mix(tmp_path: Path, mix: str) -> None:
+    """bench/wildworld.py (written from domain.md and the contract alone) loads cleanly,
+    with truth for every transaction and the officers' profiles the bench reads."""
+    config = wildworld.WildConfig(seed=5, offices=2, months=2, mix=mix, volume=0.3)
+    wildworld.write(wildworld.generate(config), tmp_path)
+    dataset = load_data_dir(tmp_path)
+    truth = pd.read_csv(tmp_path / "truth" / "transactions.csv")
+    officers = pd.read_csv(tmp_path / "truth" / "officers.csv")
+    assert truth["transaction_id"].astype(str).tolist() == dataset.transactions[
+        "transaction_id"
+    ].astype(str).tolist()
+    assert 0 < truth["is_irregular"].mean() < 0.2
+    assert truth.loc[truth["is_irregular"] == 1, "lookalike"].isna().all()
+    assert set(officers["officer_id"]) >= set(dataset.transactions["officer_id"].dropna())
+    assert officers["is_extorter"].isin([0, 1]).all()
+
+
+def test_sidak_finds_what_the_third_generator_plants(tmp_path: Path) -> None:
+    world = wildworld.generate(wildworld.WildConfig(seed=6, offices=2, months=3, volume=0.5))
+    wildworld.write(world, tmp_path)
+    dataset = load_data_dir(tmp_path)
+    truth = pd.read_csv(tmp_path / "truth" / "transactions.csv")
+    model = RiskModel().fit(
+        dataset.transactions,
+        services=dataset.services,
+        complaints=dataset.complaints,
+        holidays=dataset.holidays,
+    )
+    risk = model.score_samples(dataset.transactions, dataset.complaints)
+    assert average_precision_score(truth["is_irregular"], risk) > 0.5

@@ -438,3 +438,35 @@ def test_unusual_pattern_names_what_the_engine_found_most_extreme(
     english = fitted.score_transactions(transactions.iloc[[unusual[0][0]]], complaints, "en")
     text = next(r["message"] for r in english["reasons"][0] if r["code"] == "UNUSUAL_PATTERN")
     assert ", above all " in text
+
+
+def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
+    """Daytime work on a weekend the office was open (many files, several officers: a
+    Saturday service or backlog drive) is the office's; one officer's lone Saturday file
+    and any night completion stay off-hours."""
+    from model.features.transaction import TransactionSignals
+
+    saturday, other_saturday = "2025-03-08", "2025-03-15"
+    rows = [(f"OFF-{i % 4}", f"{saturday} 10:00") for i in range(12)]  # the drive
+    rows += [("OFF-0", f"{other_saturday} 10:00"), ("OFF-1", f"{saturday} 21:00")]
+    rows += [(f"OFF-{i % 4}", "2025-03-06 11:00") for i in range(40)]  # weekdays
+    frame = pd.DataFrame(
+        {
+            "office_id": "DISDUKCAPIL-1",
+            "officer_id": [officer for officer, _ in rows],
+            "service_code": "KTP",
+            "completed_at": pd.to_datetime([moment for _, moment in rows]),
+            "fee_paid_idr": 0.0,
+            "payment_method": pd.NA,
+            "visits": np.nan,
+        }
+    )
+    signals = TransactionSignals().fit(frame)
+    assert signals.service_days_ == {f"DISDUKCAPIL-1|{saturday}": 1.0}
+    off = signals._off_hours(frame)
+    assert off[:12].sum() == 0  # the drive
+    assert off[12] == 1 and off[13] == 1  # a lone Saturday file; a night on the drive day
+    assert off[14:].sum() == 0
+    # Another office's files that Saturday: that office was not seen open.
+    other = frame.iloc[[0]].assign(office_id="DISDUKCAPIL-2")
+    assert signals._off_hours(other)[0] == 1

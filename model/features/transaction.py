@@ -8,6 +8,7 @@ money, working days for time; ratios are unitless. Higher values mean more suspi
 from __future__ import annotations
 
 import weakref
+from collections.abc import Hashable
 
 import numpy as np
 import pandas as pd
@@ -144,9 +145,17 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
     are judged against what is normal for that service.
     """
 
-    def __init__(self, night_start_hour: int = 19, night_end_hour: int = 6) -> None:
+    def __init__(
+        self,
+        night_start_hour: int = 19,
+        night_end_hour: int = 6,
+        service_day_min_officers: int = 3,
+        service_day_min_files: int = 8,
+    ) -> None:
         self.night_start_hour = night_start_hour
         self.night_end_hour = night_end_hour
+        self.service_day_min_officers = service_day_min_officers
+        self.service_day_min_files = service_day_min_files
 
     def fit(self, X: pd.DataFrame, y: object = None) -> TransactionSignals:
         paid_service = X["fee_paid_idr"] > 0
@@ -154,6 +163,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         self.cash_share_ = cash[paid_service].groupby(X["service_code"]).mean().to_dict()
         self.global_cash_share_ = float(np.nan_to_num(cash[paid_service].mean(), nan=0.5))
         self.visits_median_ = X.groupby("service_code")["visits"].median().dropna().to_dict()
+        self.service_days_ = self._service_days(X)
         off = pd.Series(self._off_hours(X), index=X.index)
         done = X["completed_at"].notna()
         self.office_off_hours_rate_ = off[done].groupby(X["office_id"][done]).mean().to_dict()
@@ -175,17 +185,53 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "completed_off_hours_unusual",
         ]
 
-    def _off_hours(self, X: pd.DataFrame) -> np.ndarray:
-        """Completed at night or on a weekend. Holidays are left out on purpose: offices do
-        open on some cuti bersama days, and calendars of closures are often incomplete."""
+    def _completion_times(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: completion day, night completion, weekend daytime completion."""
         moments = X["completed_at"].to_numpy(dtype="datetime64[ns]")
         known = ~np.isnat(moments)
         completed = np.where(known, moments, np.datetime64(0, "ns"))
         day = completed.astype("datetime64[D]")
         hour = ((completed - day) // np.timedelta64(1, "h")).astype(np.int64)
         weekday = (day.astype(np.int64) + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
-        night = (hour >= self.night_start_hour) | (hour < self.night_end_hour)
-        return ((night | (weekday >= 5)) & known).astype(float)
+        night = ((hour >= self.night_start_hour) | (hour < self.night_end_hour)) & known
+        return day, night, (weekday >= 5) & ~night & known
+
+    @staticmethod
+    def _day_keys(X: pd.DataFrame, day: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        offices = X["office_id"].to_numpy(dtype=object)[rows]
+        dates = day[rows].astype(str)
+        return np.array([f"{office}|{date}" for office, date in zip(offices, dates, strict=True)])
+
+    def _service_days(self, X: pd.DataFrame) -> dict[Hashable, float]:
+        """Weekend days on which an office was open: many files completed in daytime by
+        several officers (a Saturday service, a backlog drive). Work on such a day is the
+        office's, not one officer's after-hours errand. Learned from the training data; a
+        weekend day the model has not seen counts as closed."""
+        day, _, weekend_day = self._completion_times(X)
+        rows = np.flatnonzero(weekend_day)
+        if not len(rows):
+            return {}
+        officers = X["officer_id"].to_numpy(dtype=object)[rows]
+        frame = pd.DataFrame({"key": self._day_keys(X, day, rows), "officer": officers})
+        per_day = frame.groupby("key").agg(files=("key", "size"), officers=("officer", "nunique"))
+        # Without officer ids, many files alone mark the day.
+        enough_officers = (per_day["officers"] >= self.service_day_min_officers) | (
+            per_day["officers"] == 0
+        )
+        busy = per_day["files"] >= self.service_day_min_files
+        return dict.fromkeys(per_day.index[enough_officers & busy], 1.0)
+
+    def _off_hours(self, X: pd.DataFrame) -> np.ndarray:
+        """Completed at night, or on a weekend the office was not open (see
+        ``_service_days``). Holidays are left out on purpose: offices do open on some cuti
+        bersama days, and calendars of closures are often incomplete."""
+        day, night, weekend_day = self._completion_times(X)
+        off = night | weekend_day
+        rows = np.flatnonzero(weekend_day)
+        if len(rows) and getattr(self, "service_days_", None):
+            open_day = lookup(self._day_keys(X, day, rows), self.service_days_, 0.0) > 0
+            off[rows[open_day]] = False
+        return off.astype(float)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(self.transform_columns(X), index=X.index)
