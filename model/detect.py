@@ -38,7 +38,6 @@ from model.explain import (
     build_reasons,
     entity_evidence,
 )
-from model.features.lookup import equals
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
 # Bumped whenever the fitted state changes shape: bundles of another format are refused
@@ -49,7 +48,7 @@ MODEL_FORMAT = 4
 ENGINE_FEATURES = (
     "fee_excess_ratio",
     "fee_on_free_service",
-    "reported_gap_flag",
+    "reported_gap_unexplained",
     "cash_unusual",
     "visits_excess",
     "completed_off_hours_unusual",
@@ -125,12 +124,8 @@ class RedFlagRules(BaseEstimator):
         # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
         gap = _clip01((f(F, "reported_gap_idr") - 10_000) / 40_000)
         # Through an intermediary, the applicant also paid the agency's own (legal) fee.
-        via_agent = equals(F["channel"], "agent")
         p["REPORTED_ABOVE_RECEIPT"] = (
-            f(F, "reported_gap_flag")
-            * self.fee_weight
-            * (0.1 + 0.75 * gap)
-            * np.where(via_agent, 0.35, 1.0)
+            f(F, "reported_gap_unexplained") * self.fee_weight * (0.1 + 0.75 * gap)
         )
 
     def _time_points(self, F: Features, p: Points) -> None:

@@ -208,7 +208,7 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
 ENGINE_FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "fee_excess_ratio": ("biaya di atas tarif", "the fee above the tariff"),
     "fee_on_free_service": ("biaya untuk layanan gratis", "a fee for a free service"),
-    "reported_gap_flag": (
+    "reported_gap_unexplained": (
         "laporan pemohon yang melebihi kuitansi",
         "the applicant reporting more than the receipt",
     ),
