@@ -62,9 +62,10 @@ def test_the_third_generator_writes_the_contract_in_every_mix(tmp_path: Path, mi
     dataset = load_data_dir(tmp_path)
     truth = pd.read_csv(tmp_path / "truth" / "transactions.csv")
     officers = pd.read_csv(tmp_path / "truth" / "officers.csv")
-    assert truth["transaction_id"].astype(str).tolist() == dataset.transactions[
-        "transaction_id"
-    ].astype(str).tolist()
+    assert (
+        truth["transaction_id"].astype(str).tolist()
+        == dataset.transactions["transaction_id"].astype(str).tolist()
+    )
     assert 0 < truth["is_irregular"].mean() < 0.2
     assert truth.loc[truth["is_irregular"] == 1, "lookalike"].isna().all()
     assert set(officers["officer_id"]) >= set(dataset.transactions["officer_id"].dropna())
