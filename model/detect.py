@@ -139,8 +139,8 @@ class RedFlagRules(BaseEstimator):
         p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
         # A file still open long past its standard may be held, but as often it waits on
         # the applicant (missing documents, an abandoned application): alone it weighs a
-        # third of a file that was held and then released; other signals on it count fully.
-        p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.35 * held, 0.0)
+        # quarter of a file that was held and then released; other signals on it count fully.
+        p["OPEN_PAST_STANDARD"] = np.where(is_open, 0.25 * held, 0.0)
         speed = f(F, "speed_z")
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
         p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
