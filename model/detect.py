@@ -18,6 +18,7 @@ the number of cases supervisors can inspect per month.
 
 from __future__ import annotations
 
+import copy
 from typing import TypeAlias
 
 import numpy as np
@@ -42,7 +43,7 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 
 # Bumped whenever the fitted state changes shape: bundles of another format are refused
 # with a clear message instead of failing half-way through scoring.
-MODEL_FORMAT = 4
+MODEL_FORMAT = 5
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -418,6 +419,16 @@ class RiskModel(BaseEstimator):
         points = self._points(F)
         risk = self._combine(F, points, self._risk_from_points(points))
         return F, points, np.clip(risk, 0.0, 1.0)
+
+    def with_reference(
+        self, services: pd.DataFrame | None = None, holidays: pd.DataFrame | None = None
+    ) -> RiskModel:
+        """This model reading a newer service catalogue and closure days (see
+        ``FeatureBuilder.with_reference``); fitted statistics and thresholds unchanged."""
+        check_is_fitted(self, "thresholds_")
+        out = copy.copy(self)
+        out.features_ = self.features_.with_reference(services, holidays)
+        return out
 
     def score_samples(
         self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None

@@ -76,6 +76,17 @@ def office_chunks(transactions: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> I
         yield np.sort(np.concatenate(batch))
 
 
+def _score(
+    bundle: ModelBundle,
+    transactions: pd.DataFrame,
+    complaints: pd.DataFrame | None,
+    language: str | None,
+) -> pd.DataFrame:
+    if language is None:  # the model's own language (what any scorer with .score offers)
+        return bundle.score(transactions, complaints)
+    return bundle.score(transactions, complaints, language=language)
+
+
 def score_frame(
     bundle: ModelBundle,
     transactions: pd.DataFrame,
@@ -83,13 +94,15 @@ def score_frame(
     *,
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = True,
+    language: str | None = None,
 ) -> pd.DataFrame:
-    """Score records for ``transactions`` in input order, chunk by chunk."""
+    """Score records for ``transactions`` in input order, chunk by chunk (reasons in
+    ``language``, default the model's)."""
     if 0 < len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.
         offices = transactions["office_id"].unique()
-        scored = bundle.score(transactions, _complaints_for(complaints, offices))
+        scored = _score(bundle, transactions, _complaints_for(complaints, offices), language)
         return scored.reset_index(drop=True)
     parts: list[pd.DataFrame] = []
     order: list[np.ndarray] = []
@@ -100,7 +113,7 @@ def score_frame(
             chunk = transactions.iloc[rows]
             offices = chunk["office_id"].unique()
             related = _complaints_for(complaints, offices)
-            parts.append(bundle.score(chunk, related))
+            parts.append(_score(bundle, chunk, related, language))
             order.append(rows)
             bar.update(len(rows))
     scored = pd.concat(parts, ignore_index=True)
@@ -133,6 +146,11 @@ def score_data_dir(
     settings = settings or get_settings()
     dataset = load_data_dir(data_dir, timezone=settings.timezone)
     bundle = load_bundle(resolve_model(model_ref, settings))
+    # The data directory's own catalogue and closures are the current ones: a tariff, a
+    # standard or a closure that changed since training counts as it is now.
+    bundle = ModelBundle(
+        bundle.model.with_reference(dataset.services, dataset.holidays), bundle.metadata
+    )
     started = time.perf_counter()
     scores = score_frame(
         bundle,
@@ -140,6 +158,7 @@ def score_data_dir(
         dataset.complaints,
         chunk_rows=chunk_rows,
         progress=progress,
+        language=settings.language,
     )
     seconds = time.perf_counter() - started
     logger.info(

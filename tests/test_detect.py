@@ -470,3 +470,83 @@ def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
     # Another office's files that Saturday: that office was not seen open.
     other = frame.iloc[[0]].assign(office_id="DISDUKCAPIL-2")
     assert signals._off_hours(other)[0] == 1
+
+
+def _codes(records: pd.DataFrame, row: int) -> list[str]:
+    return [reason["code"] for reason in records.iloc[row]["reasons"]]
+
+
+def test_an_open_file_is_never_rushed_and_a_decided_one_without_a_time_is_not_open(
+    fitted: RiskModel, world: tuple
+) -> None:
+    transactions, _, _ = world
+    row = transactions.iloc[[0, 1]].copy()
+    # Pending, submitted an hour before the end of the data: not "completed in 0 days".
+    row["submitted_at"] = fitted.features_.as_of_ - pd.Timedelta(hours=1)
+    row["completed_at"] = pd.NaT
+    row["status"] = ["pending", "completed"]  # the second: decided, its time not recorded
+    F = fitted.features_.transform(row)
+    assert F["speed_z"].tolist() == [0.0, 0.0]
+    assert F["is_open"].tolist() == [True, False]
+    assert np.isnan(F["processing_working_days"].iloc[1])
+    records = fitted.score_transactions(row)
+    assert "RUSHED_VS_PEERS" not in _codes(records, 0) + _codes(records, 1)
+
+
+def test_an_export_without_completion_times_has_no_open_files(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Scored without the completed_at column, old files are not 'still open' by default."""
+    transactions, _, _ = world
+    bare = transactions.drop(columns="completed_at").head(300)
+    F = fitted.features_.transform(bare)
+    assert not F["is_open"].any() and F["processing_working_days"].isna().all()
+    records = fitted.score_transactions(bare)
+    codes = {code for row in range(len(records)) for code in _codes(records, row)}
+    assert not codes & {"OPEN_PAST_STANDARD", "HELD_PAST_STANDARD", "RUSHED_VS_PEERS"}
+
+
+def test_the_end_of_the_data_ignores_a_stray_year() -> None:
+    from model.features.pipeline import data_end
+
+    dates = pd.Series(pd.date_range("2025-01-01", "2025-03-31 16:00", periods=5000))
+    assert data_end(dates) == pd.Timestamp("2025-03-31 16:00")
+    typo = pd.concat([dates, pd.Series([pd.Timestamp("2099-02-01")])], ignore_index=True)
+    assert data_end(typo) == pd.Timestamp("2025-03-31 16:00")
+    small = pd.Series(pd.to_datetime(["2025-01-02", "2025-01-05", "2205-01-06"]))
+    assert data_end(small) == pd.Timestamp("2025-01-05")
+
+
+def test_scoring_reads_a_newer_catalogue_and_closures(fitted: RiskModel, world: tuple) -> None:
+    transactions, _, _ = world
+    reklame = transactions[transactions["service_code"] == "REKLAME"].head(5).copy()
+    before = fitted.score_transactions(reklame)
+    # The Perda lowered the tariff from Rp 250.000 to Rp 100.000: the same payment is now
+    # Rp 150.000 above it. A new service appears with its own tariff.
+    services = SERVICES.copy()
+    services.loc[services["service_code"] == "REKLAME", "official_fee_idr"] = 100_000
+    services = pd.concat(
+        [
+            services,
+            pd.DataFrame([["SIUP", "Izin usaha", 50_000, False, 3.0]], columns=SERVICES.columns),
+        ]
+    )
+    current = fitted.with_reference(services)
+    after = current.score_transactions(reklame)
+    assert not any("FEE_ABOVE_TARIFF" in _codes(before, i) for i in range(5))
+    assert all("FEE_ABOVE_TARIFF" in _codes(after, i) for i in range(5))
+    new = reklame.head(1).assign(service_code="SIUP", fee_paid_idr=500_000)
+    assert "FEE_ABOVE_TARIFF" in _codes(current.score_transactions(new), 0)
+    # The fitted model itself is unchanged, and so are files of untouched services.
+    pd.testing.assert_frame_equal(fitted.score_transactions(reklame), before)
+    ktp = transactions[transactions["service_code"] == "KTP"].head(50)
+    pd.testing.assert_frame_equal(current.score_transactions(ktp), fitted.score_transactions(ktp))
+    # A closure day added at scoring: a file spanning it took one working day less.
+    spanning = transactions.iloc[[0]].assign(
+        submitted_at=pd.Timestamp("2025-03-03 09:00"), completed_at=pd.Timestamp("2025-03-06 09:00")
+    )
+    closed = fitted.with_reference(holidays=pd.DataFrame({"date": ["2025-03-04"]}))
+    days = [
+        m.features_.transform(spanning)["processing_working_days"].iloc[0] for m in (fitted, closed)
+    ]
+    assert days[1] == pytest.approx(days[0] - 1)

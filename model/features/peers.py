@@ -120,10 +120,12 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         z = residual / lookup(X["service_code"], self.scale_service_, self.scale_default_)
         days = np.asarray(X["processing_working_days"], dtype=float)
         sla = np.asarray(X["sla_working_days"], dtype=float)
+        is_open = np.asarray(X["is_open"], dtype=bool)
         columns = {
             "time_z": np.nan_to_num(z),
             "delay_z": np.nan_to_num(np.clip(z, 0.0, None)),
-            "speed_z": np.nan_to_num(np.clip(-z, 0.0, None)),
+            # An open file has not been fast: its time so far is only a lower bound.
+            "speed_z": np.where(is_open, 0.0, np.nan_to_num(np.clip(-z, 0.0, None))),
             "sla_ratio": np.nan_to_num(days / sla),
             "sla_overrun_days": np.nan_to_num(np.clip(days - sla, 0.0, None)),
             "peer_days": lookup(office_service, self.peer_days_, np.nan),

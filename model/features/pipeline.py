@@ -7,6 +7,8 @@ gets exactly the features it gets in a batch. Pandas in, pandas out, named colum
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -64,6 +66,39 @@ class FeatureColumns:
         return pd.DataFrame(chosen, index=self.index)
 
 
+def _catalogue(services: pd.DataFrame) -> pd.DataFrame:
+    """The service catalogue's columns the features read (``fee_is_variable`` defaults)."""
+    catalogue = services.copy()
+    if "fee_is_variable" not in catalogue:
+        catalogue["fee_is_variable"] = False
+    columns = ["service_code", "service_name", "official_fee_idr", "fee_is_variable"]
+    return catalogue[[*columns, "sla_working_days"]].reset_index(drop=True)
+
+
+def _closures(holidays: pd.DataFrame | None) -> tuple[np.datetime64, ...]:
+    if holidays is None:
+        return ()
+    return tuple(
+        np.datetime64(pd.Timestamp(d).date(), "D") for d in pd.to_datetime(holidays["date"])
+    )
+
+
+def data_end(moments: pd.Series, gap_days: int = 31) -> pd.Timestamp:
+    """The end of an export: its latest date, leaving out stray dates far beyond the rest.
+
+    Open files are aged up to this moment. A single mistyped year (2099 for 2025) must not
+    make every pending file look held for decades: dates more than ``gap_days`` after the
+    99.9th percentile (at most the last 0.1% of the dates, and one date in small exports)
+    are not the end of the export.
+    """
+    known = np.sort(moments.dropna().to_numpy(dtype="datetime64[ns]"))
+    if not len(known):
+        raise ValueError("no dates to find the end of the data from")
+    bulk = known[int(np.floor(0.999 * (len(known) - 1)))]
+    inside = known[known <= bulk + np.timedelta64(gap_days, "D")]
+    return pd.Timestamp(inside[-1])
+
+
 class FeatureBuilder(TransformerMixin, BaseEstimator):
     """Transactions (+ catalogue, complaints, closures) -> one row of named features each.
 
@@ -83,19 +118,15 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         complaints: pd.DataFrame | None = None,
         holidays: pd.DataFrame | None = None,
     ) -> FeatureBuilder:
-        catalogue = services.copy()
-        if "fee_is_variable" not in catalogue:
-            catalogue["fee_is_variable"] = False
-        columns = ["service_code", "service_name", "official_fee_idr", "fee_is_variable"]
-        self.services_ = catalogue[[*columns, "sla_working_days"]].reset_index(drop=True)
-        closures = [] if holidays is None else list(pd.to_datetime(holidays["date"]))
+        self.services_ = _catalogue(services)
+        closures = _closures(holidays)
         submitted = pd.to_datetime(transactions["submitted_at"])
         completed = pd.to_datetime(transactions.get("completed_at", submitted))
-        self.as_of_ = max(submitted.max(), completed.max())
+        self.as_of_ = data_end(pd.concat([submitted, completed], ignore_index=True))
         self.calendar_ = WorkingCalendar(
             int(submitted.min().year) - 1,
             int(self.as_of_.year) + 5,
-            tuple(np.datetime64(pd.Timestamp(d).date(), "D") for d in closures),
+            closures,
         )
         frame = self._enrich(transactions)
         self.signals_ = TransactionSignals().fit(frame)
@@ -111,6 +142,27 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         self.signal_names_ = np.array(self._feature_names())
         self.feature_names_out_ = np.array([*CONTEXT_COLUMNS, *self.signal_names_])
         return self
+
+    def with_reference(
+        self, services: pd.DataFrame | None = None, holidays: pd.DataFrame | None = None
+    ) -> FeatureBuilder:
+        """A copy that reads this service catalogue and these closure days, every fitted
+        statistic unchanged: a tariff or a standard changed since training (a new Perda), a
+        service was added, the office announced closures. Codes the new catalogue does not
+        list keep their trained entry; closures add to the trained ones."""
+        check_is_fitted(self, "entities_")
+        out = copy.copy(self)
+        if services is not None and len(services):
+            catalogue = _catalogue(services)
+            kept = self.services_[~self.services_["service_code"].isin(catalogue["service_code"])]
+            out.services_ = pd.concat([catalogue, kept], ignore_index=True)
+        added = set(_closures(holidays)) - set(self.calendar_.extra_closures)
+        if added:
+            out.calendar_ = dataclasses.replace(
+                self.calendar_,
+                extra_closures=tuple(sorted({*self.calendar_.extra_closures, *added})),
+            )
+        return out
 
     def _enrich(self, transactions: pd.DataFrame) -> pd.DataFrame:
         return enrich(transactions, self.services_, self.calendar_, self.as_of_)

@@ -127,12 +127,15 @@ def enrich_columns(
     frame["fee_paid_idr"] = _as_float(transactions["fee_paid_idr"])
     for column in ("assessed_fee_idr", "reported_fee_idr", "visits"):
         frame[column] = _as_float(_column(transactions, column))
-    rejected_mask = equals(_column(transactions, "status", pd.NA), "rejected")
+    status = _column(transactions, "status", pd.NA)
+    decided = equals(status, "rejected") | equals(status, "completed")
     missing = completed.isna().to_numpy()
-    is_open = missing & ~rejected_mask
+    # Open: no completion in an export that records completions, and not decided. An export
+    # without the column says nothing of how long files took, so nothing counts as open.
+    is_open = missing & ~decided & ("completed_at" in transactions)
     end = _processing_end(submitted, completed, is_open, as_of)
     days = calendar.working_days_between(submitted, end, fractional=True).to_numpy(copy=True)
-    days[missing & rejected_mask] = np.nan
+    days[missing & ~is_open] = np.nan  # decided without a completion time: duration unknown
     frame["processing_working_days"] = days
     frame["is_open"] = is_open
     return frame
