@@ -209,3 +209,29 @@ def test_labels_from_outcomes_align_by_transaction_id() -> None:
     assert y.tolist()[0] == 0.0 and y.tolist()[2] == 1.0
     assert y.isna().tolist() == [False, True, False, True]
     assert labels_from_outcomes(transactions, None) is None
+
+
+def test_score_data_dir_writes_reasons_in_the_configured_language(
+    small_world: Path, mlflow_settings: Settings
+) -> None:
+    from model.predict import score_data_dir
+
+    train(small_world, settings=mlflow_settings, register=False, track=False)
+    english = mlflow_settings.model_copy(update={"language": "en"})
+    scored = {
+        name: score_data_dir(small_world, settings=settings, progress=False)
+        for name, settings in (("id", mlflow_settings), ("en", english))
+    }
+    messages = {
+        name: [
+            r["message"]
+            for reasons in frame["reasons"]
+            for r in reasons
+            if r["code"] == "FEE_ON_FREE_SERVICE"
+        ]
+        for name, frame in scored.items()
+    }
+    assert messages["id"] and len(messages["id"]) == len(messages["en"])
+    assert all(m.startswith("Biaya") for m in messages["id"])
+    assert all("free" in m for m in messages["en"])
+    np.testing.assert_array_equal(scored["id"]["risk_score"], scored["en"]["risk_score"])
