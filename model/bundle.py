@@ -48,7 +48,7 @@ _TABLE_KEYS = {
     "transactions": ["transaction_id"],
     "complaints": ["complaint_id"],
     "holidays": ["date"],
-    "outcomes": ["transaction_id"],
+    "outcomes": ["transaction_id", "reviewed_at", "outcome"],  # a file may be reviewed twice
 }
 
 

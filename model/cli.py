@@ -11,12 +11,15 @@ import functools
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from model.errors import SidakError
 from model.settings import get_settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     name="sidak",
@@ -266,10 +269,14 @@ def entities(
     data_dir: DataDir,
     level: Annotated[str, typer.Option(help="officer or office.")] = "officer",
     start: Annotated[
-        str | None, typer.Option(help="First day of the period (ISO date, inclusive).")
+        str | None,
+        typer.Option(
+            help="Start of the period (ISO date or datetime, inclusive; "
+            "an offset is converted to local time)."
+        ),
     ] = None,
     end: Annotated[
-        str | None, typer.Option(help="End of the period (ISO date, exclusive).")
+        str | None, typer.Option(help="End of the period (ISO date or datetime, exclusive).")
     ] = None,
     top: Annotated[int, typer.Option(help="How many to print.")] = 20,
     model: ModelRef = None,
@@ -281,27 +288,58 @@ def entities(
     ] = None,
 ) -> None:
     """Rank officers or offices for a period, with the evidence behind each rank."""
+    import pandas as pd
+
     from model.bundle import load_bundle
-    from model.contract import load_data_dir
+    from model.contract import has_officer_ids, load_data_dir
     from model.registry import resolve_model
 
     if level not in ("officer", "office"):
         raise SidakError(f"--level must be 'officer' or 'office', not {level!r}")
     if language not in (None, "id", "en"):
         raise SidakError(f"--language must be 'id' or 'en', not {language!r}")
-    dataset = load_data_dir(data_dir, timezone=get_settings().timezone)
+    timezone = get_settings().timezone
+    first, stop = _period_bound("--start", start, timezone), _period_bound("--end", end, timezone)
+    if first is not None and stop is not None and first >= stop:
+        raise SidakError(
+            f"--start {_day(first)} must be before --end {_day(stop)} (the end is exclusive)"
+        )
+    dataset = load_data_dir(data_dir, timezone=timezone)
+    submitted = pd.to_datetime(dataset.transactions["submitted_at"])
+    period = dataset.transactions[_in_period(submitted, first, stop).to_numpy()]
+    if period.empty:
+        typer.echo(
+            f"No transactions {_period_text(first, stop)} in {data_dir} (its transactions "
+            f"were submitted from {submitted.min():%Y-%m-%d} to {submitted.max():%Y-%m-%d})."
+        )
+        return
+    if level == "officer" and not has_officer_ids(period):
+        if not has_officer_ids(dataset.transactions):
+            raise SidakError(
+                f"No officer ids in {data_dir} (officer_id is absent or empty): "
+                "officers cannot be ranked; rank offices with --level office."
+            )
+        files = f"{len(period):,} transaction{'' if len(period) == 1 else 's'}"
+        typer.echo(
+            f"No officer ids among the {files} {_period_text(first, stop)} in {data_dir}: "
+            "no officers to rank."
+        )
+        return
     bundle = load_bundle(resolve_model(model))
     ranking = bundle.model.rank_entities(
         dataset.transactions,
         dataset.complaints,
         level=level,
-        start=start,
-        end=end,
+        start=first,
+        end=stop,
         language=language,
     )
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         ranking.to_csv(output, index=False)
+    if ranking.empty:  # never a bare "Empty DataFrame"
+        typer.echo(f"No {level}s to rank {_period_text(first, stop)} in {data_dir}.")
+        return
     shown = ranking.head(top).copy()
     for column in ("entity_score", "mean_risk", "max_risk", "flagged_weight"):
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
@@ -313,3 +351,45 @@ def entities(
         key = "officer_id" if level == "officer" else "office_id"
         for rank, entity, text in zip(shown["rank"], shown[key], evidence, strict=True):
             typer.echo(f"{rank:>4}  {entity}: {text}")
+
+
+def _period_bound(option: str, value: str | None, timezone: str) -> pd.Timestamp | None:
+    """A --start/--end value as naive local time (offsets converted, as in the data)."""
+    from model.contract import parse_datetime_value
+
+    if value is None:
+        return None
+    try:
+        return parse_datetime_value(value, timezone)
+    except ValueError as error:
+        rule = str(error).split(": ", 1)[-1]
+        raise SidakError(f"{option} {value!r} is not a valid date: {rule}") from None
+
+
+def _in_period(
+    submitted: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None
+) -> pd.Series:
+    """Submitted in [start, end), as ``rank_entities`` selects its period."""
+    import pandas as pd
+
+    keep = pd.Series(True, index=submitted.index)
+    if start is not None:
+        keep &= submitted >= start
+    if end is not None:
+        keep &= submitted < end
+    return keep
+
+
+def _day(stamp: pd.Timestamp) -> str:
+    """A date, with its time only when it has one."""
+    return f"{stamp:%Y-%m-%d}" if stamp == stamp.normalize() else f"{stamp:%Y-%m-%d %H:%M:%S}"
+
+
+def _period_text(start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+    if start is not None and end is not None:
+        return f"between {_day(start)} and {_day(end)} (exclusive)"
+    if start is not None:
+        return f"from {_day(start)} on"
+    if end is not None:
+        return f"before {_day(end)}"
+    return "at all"

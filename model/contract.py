@@ -112,7 +112,8 @@ TABLE_SPECS: dict[str, dict[str, ColumnSpec]] = {
         "description": ColumnSpec("string", required=False, nullable=True),
     },
     "outcomes": {
-        "transaction_id": ColumnSpec("string", unique=True),
+        # No key: a file reviewed twice has two rows, both kept (see ``latest_outcomes``).
+        "transaction_id": ColumnSpec("string"),
         "outcome": ColumnSpec("string", allowed=("confirmed", "dismissed")),
         "reviewed_at": ColumnSpec("datetime", required=False, nullable=True),
     },
@@ -182,6 +183,31 @@ class Dataset:
         if self.holidays is None or self.holidays.empty:
             return []
         return list(pd.to_datetime(self.holidays["date"]))
+
+
+def has_officer_ids(transactions: pd.DataFrame) -> bool:
+    """Whether any transaction names its officer (``officer_id`` is an optional column)."""
+    return "officer_id" in transactions and bool(transactions["officer_id"].notna().any())
+
+
+def latest_outcomes(outcomes: pd.DataFrame) -> pd.DataFrame:
+    """One row per ``transaction_id``: its latest review, for where one verdict is needed.
+
+    The contract names no key for outcomes, so a file reviewed twice has two rows and the
+    loader keeps both. Here the row with the latest ``reviewed_at`` wins; rows without one
+    count as older than any dated review of the same transaction; among equals (a tie, or no
+    ``reviewed_at`` at all) the last row in file order wins. The rows kept stay in file
+    order, with a fresh 0..n-1 index.
+    """
+    if outcomes.empty or not outcomes["transaction_id"].duplicated().any():
+        return outcomes.reset_index(drop=True)
+    ordered = outcomes.reset_index(drop=True)
+    if "reviewed_at" in ordered:
+        reviewed = pd.to_datetime(ordered["reviewed_at"])
+        order = np.argsort(reviewed.fillna(pd.Timestamp.min).to_numpy(), kind="stable")
+        ordered = ordered.iloc[order]
+    latest = ordered.drop_duplicates("transaction_id", keep="last")
+    return latest.sort_index().reset_index(drop=True)
 
 
 def _offending(
@@ -415,6 +441,23 @@ def _naive_iso_datetimes(text: pd.Series) -> pd.Series | None:
     except (pyarrow.ArrowInvalid, pyarrow.ArrowNotImplementedError, pyarrow.ArrowTypeError):
         return None
     return pd.Series(stamps.to_pandas(), index=text.index)
+
+
+def parse_datetime_value(value: str, timezone: str = "Asia/Jakarta") -> pd.Timestamp:
+    """One datetime read as the contract reads a cell: naive local time in ``timezone``.
+
+    ISO 8601; with an offset it is converted to the zone's wall-clock time, without one it
+    is local already. Raises ``ValueError`` whose message is the contract's rule when the
+    value would be refused in a file (not a datetime, or outside the supported years).
+    """
+    _check_timezone(timezone)
+    parsed, problems = _parse_datetime(
+        pd.Series([value], dtype="string"), timezone, date_only=False
+    )
+    broken = [rule for rule, mask in problems if bool(mask.iloc[0])]
+    if broken or pd.isna(parsed.iloc[0]):
+        raise ValueError(broken[0] if broken else RULE_DATETIME)
+    return pd.Timestamp(parsed.iloc[0])
 
 
 def _parse_column(raw: pd.Series, spec: ColumnSpec, timezone: str) -> tuple[pd.Series, Problems]:
@@ -960,6 +1003,32 @@ def _missing_rule(data_dir: Path, table: str) -> str:
     return rule
 
 
+RULE_UNKNOWN_SERVICE_REFUSED = (
+    "must exist in services (unknown service_code; checked against the service codes read "
+    "from the refused services file)"
+)
+
+
+def _codes_read(data_dir: Path) -> pd.Series | None:
+    """The service codes in a services file that was refused, when it can be read at all.
+
+    None (no check) when the file is missing or unreadable, has no service_code column or no
+    codes: then every transaction would look unknown.
+    """
+    try:
+        path = find_table_file(data_dir, "services")
+        if path is None:
+            return None
+        raw = read_table_file(path)
+    except Exception:  # already reported by the services check itself
+        logger.debug("services file unreadable: service codes not checked", exc_info=True)
+        return None
+    if "service_code" not in raw.columns:
+        return None
+    codes = _as_text(raw["service_code"]).dropna()
+    return codes if len(codes) else None
+
+
 def load_data_dir(data_dir: Path | str, timezone: str = "Asia/Jakarta") -> Dataset:
     """Load and validate every contract table in ``data_dir``.
 
@@ -981,7 +1050,15 @@ def load_data_dir(data_dir: Path | str, timezone: str = "Asia/Jakarta") -> Datas
             return None
 
     services = attempt("services")
-    transactions = attempt("transactions", None if services is None else services["service_code"])
+    if services is not None:
+        transactions = attempt("transactions", services["service_code"])
+    else:  # refused: check the codes against those it holds, so they show in this run
+        known = _codes_read(root)
+        before = len(violations)
+        transactions = attempt("transactions", known)
+        for violation in violations[before:]:
+            if violation.rule == RULE_UNKNOWN_SERVICE:
+                violation.rule = RULE_UNKNOWN_SERVICE_REFUSED
     complaints, holidays, outcomes = (attempt(t) for t in ("complaints", "holidays", "outcomes"))
     if violations or services is None or transactions is None:
         raise ContractError(violations)

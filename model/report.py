@@ -23,7 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from model.bundle import ModelBundle, load_bundle
-from model.contract import Dataset, load_data_dir
+from model.contract import Dataset, has_officer_ids, load_data_dir
 from model.errors import SidakError
 from model.evaluate import (
     evaluate_scores,
@@ -166,6 +166,7 @@ class Report:
     ranked: pd.DataFrame | None = None
     truth_dir: Path | None = None
     summary: dict[str, str] = field(default_factory=dict)
+    officers_note: str = ""  # why ``officers`` is empty, when it is
 
 
 def _load_scores(
@@ -257,18 +258,33 @@ def _explained(
     return top["transaction_id"].map(messages).fillna(top["reasons"])
 
 
+NO_OFFICER_IDS = "no officer ids in this export"
+
+
+def _no_officers() -> pd.DataFrame:
+    return pd.DataFrame({"rank": pd.Series(dtype="int64"), "officer_id": pd.Series(dtype=str)})
+
+
 def officer_table(
     scores: pd.DataFrame,
     dataset: Dataset,
     bundle: ModelBundle | None,
     officer_truth: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The model's officer ranking (``rank_entities``), else officers by their top scores."""
+    """The model's officer ranking (``rank_entities``), else officers by their top scores.
+
+    Empty (columns ``rank, officer_id`` only) when the export holds no officer ids: the
+    contract makes ``officer_id`` optional.
+    """
+    if not has_officer_ids(dataset.transactions):
+        return _no_officers()
     ranking = None
     if bundle is not None:
         ranking = model_officer_ranking(bundle.model, dataset.transactions, dataset.complaints)
     if ranking is None:
         with_officer = _with_context(scores, dataset.transactions).dropna(subset=["officer_id"])
+        if with_officer.empty:  # the scores name none of these transactions' officers
+            return _no_officers()
         ranking = officer_ranking_from_scores(with_officer)
         ranking.insert(0, "rank", np.arange(1, len(ranking) + 1))
         context = with_officer.groupby("officer_id").agg(
@@ -305,10 +321,24 @@ def _summary(dataset: Dataset, scores: pd.DataFrame) -> dict[str, str]:
         "scored": f"{len(scores):,}",
         "period": f"{submitted.min():%Y-%m-%d} to {submitted.max():%Y-%m-%d}",
         "offices": f"{dataset.transactions['office_id'].nunique():,}",
-        "officers": f"{dataset.transactions['officer_id'].nunique():,}",
+        "officers": (
+            f"{dataset.transactions['officer_id'].nunique():,}"
+            if has_officer_ids(dataset.transactions)
+            else f"none ({NO_OFFICER_IDS})"
+        ),
         "complaints": "none" if dataset.complaints is None else f"{len(dataset.complaints):,}",
-        "outcomes (labels)": "none" if dataset.outcomes is None else f"{len(dataset.outcomes):,}",
+        "outcomes (labels)": _outcomes_summary(dataset.outcomes),
     }
+
+
+def _outcomes_summary(outcomes: pd.DataFrame | None) -> str:
+    """Rows, and the transactions they name when some were reviewed more than once."""
+    if outcomes is None:
+        return "none"
+    reviewed = outcomes["transaction_id"].nunique()
+    if reviewed == len(outcomes):
+        return f"{len(outcomes):,}"
+    return f"{len(outcomes):,} ({reviewed:,} transactions, the latest review counts)"
 
 
 def _truth_dir(data_dir: Path, truth_dir: Path | str | None) -> Path | None:
@@ -342,6 +372,14 @@ def build_report(
     found = _truth_dir(root, truth_dir)
     truth, officer_truth = load_truth(found) if found is not None else (None, None)
     officers = officer_table(scores, dataset, bundle, officer_truth)
+    officers_note = ""
+    if officers.empty:
+        officer_truth = None  # no officers ranked: no officer metrics either
+        officers_note = (
+            "no officer among the scored transactions"
+            if has_officer_ids(dataset.transactions)
+            else NO_OFFICER_IDS
+        )
     ranked = metrics = None
     if truth is not None:
         ranked = ranked_truth(scores, truth)
@@ -363,6 +401,7 @@ def build_report(
         ranked=ranked,
         truth_dir=found,
         summary=_summary(dataset, scores),
+        officers_note=officers_note,
     )
 
 
@@ -441,6 +480,14 @@ def _case_rows(cases: pd.DataFrame, columns: list[str]) -> dict[str, Any]:
     return table
 
 
+def _officer_rows(report: Report, columns: list[str]) -> dict[str, Any]:
+    """The first officers as table rows; one row saying why when there are none."""
+    if report.officers.empty:
+        why = report.officers_note or "none found"
+        return {"columns": [], "rows": [[f"No officers ranked: {why}."]]}
+    return _table(report.officers.head(TOP_OFFICERS), columns)
+
+
 def _cell(value: Any, column: str) -> str:
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
@@ -491,7 +538,7 @@ def render_html(report: Report) -> str:
         metrics=_metric_rows(report),
         bands=_table(report.bands, ["band", "transactions", "share", "min score", "max score"]),
         figures=figures,
-        officers=_table(report.officers.head(TOP_OFFICERS), officer_columns),
+        officers=_officer_rows(report, officer_columns),
         cases=_case_rows(report.top_cases, case_columns),
         metadata=_metadata_rows(report),
     )

@@ -26,7 +26,7 @@ from model.bundle import (
     make_model_version,
     save_bundle,
 )
-from model.contract import Dataset, load_data_dir
+from model.contract import Dataset, latest_outcomes, load_data_dir
 from model.detect import RiskModel
 from model.evaluate import evaluate_scores, load_truth, model_officer_ranking, ranked_truth
 from model.settings import Settings, get_settings
@@ -62,6 +62,7 @@ def labels_from_outcomes(
     """
     if outcomes is None or outcomes.empty:
         return None
+    outcomes = latest_outcomes(outcomes)  # a file reviewed twice: its latest verdict counts
     verdicts = outcomes.set_index("transaction_id")["outcome"].map(OUTCOME_LABELS)
     y = transactions["transaction_id"].map(verdicts).astype(float)
     y.index = transactions.index

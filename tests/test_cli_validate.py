@@ -1,6 +1,7 @@
 """``sidak validate DATA_DIR``: row counts on valid data; the exact report and exit 2 otherwise.
 
 The CLI must print the contract report as is (file, column, rule, rows) and never a traceback.
+Also the input checks of ``sidak entities`` (period, officer ids), which need no model.
 """
 
 from __future__ import annotations
@@ -276,3 +277,106 @@ def test_configured_timezone_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyP
     result = run(str(root))
     assert result.exit_code == 2
     assert "    row 1: 2024-03-01 10:30:00 (submitted_at 2024-03-01 11:00:00)" in result.output
+
+
+# --- sidak entities: the period and officer ids are checked before any model is loaded ------
+
+
+def entities(*args: str) -> Result:
+    result = CliRunner().invoke(app, ["entities", *args])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+OFFICERS = (
+    f"{HEADER},officer_id\n"
+    "T1,DISDUKCAPIL-1872,KTP,2024-03-01 09:30,0,OFF-1\n"
+    "T2,DPMPTSP-1872,PBG,2024-03-01T10:00:00+07:00,50000,\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "period"),
+    [
+        (["--start", "2030-01-01"], "from 2030-01-01 on"),
+        (["--end", "2024-02-01"], "before 2024-02-01"),
+        (["--start", "2024-01-01", "--end", "2024-02-01"], "between 2024-01-01 and 2024-02-01"),
+        # 10:30 WITA is 09:30 WIB: T1 (09:30) is not before it
+        (["--end", "2024-03-01T10:30:00+08:00"], "before 2024-03-01 09:30:00"),
+        (["--start", "2024-03-01T03:00:01Z"], "from 2024-03-01 10:00:01 on"),
+    ],
+)
+def test_entities_for_a_period_without_transactions_say_so(
+    tmp_path: Path, args: list[str], period: str
+) -> None:
+    root = make_dir(tmp_path)
+    result = entities(str(root), "--level", "office", *args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"No transactions {period}")
+    assert result.output.endswith(
+        f" in {root} (its transactions were submitted from 2024-03-01 to 2024-03-01).\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["--start", "2024-03-02", "--end", "2024-03-01"],
+            "--start 2024-03-02 must be before --end 2024-03-01 (the end is exclusive)",
+        ),
+        (
+            ["--start", "2024-03-01T12:00+09:00", "--end", "2024-03-01 09:00"],
+            "--start 2024-03-01 10:00:00 must be before --end 2024-03-01 09:00:00 "
+            "(the end is exclusive)",
+        ),
+        (
+            ["--start", "2024-03-01 10:00", "--end", "2024-03-01T10:00+07:00"],
+            "--start 2024-03-01 10:00:00 must be before --end 2024-03-01 10:00:00 "
+            "(the end is exclusive)",
+        ),
+        (
+            ["--start", "2025-02-30"],
+            "--start '2025-02-30' is not a valid date: must be an ISO 8601 datetime "
+            "(e.g. 2024-03-01 09:30 or 2024-03-01T09:30+07:00)",
+        ),
+        (
+            ["--end", "notadate"],
+            "--end 'notadate' is not a valid date: must be an ISO 8601 datetime "
+            "(e.g. 2024-03-01 09:30 or 2024-03-01T09:30+07:00)",
+        ),
+        (
+            ["--end", "9999-01-01"],
+            "--end '9999-01-01' is not a valid date: datetime outside the supported years "
+            "1677-2262",
+        ),
+    ],
+)
+def test_entities_refuse_a_bad_period_in_one_line(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = entities(str(make_dir(tmp_path)), *args)
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
+
+
+def test_entities_by_officer_without_officer_ids_say_so(tmp_path: Path) -> None:
+    root = make_dir(tmp_path)
+    result = entities(str(root))
+    assert result.exit_code == 2
+    assert result.output == (
+        f"No officer ids in {root} (officer_id is absent or empty): officers cannot be ranked; "
+        "rank offices with --level office.\n"
+    )
+    assert "Empty DataFrame" not in result.output
+
+
+def test_entities_by_officer_in_a_period_without_officer_ids_say_so(tmp_path: Path) -> None:
+    root = make_dir(tmp_path, **{"transactions.csv": OFFICERS})
+    result = entities(str(root), "--start", "2024-03-01 10:00")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        f"No officer ids among the 1 transaction from 2024-03-01 10:00:00 on in {root}: "
+        "no officers to rank.\n"
+    )

@@ -19,12 +19,16 @@ import pytest
 
 from model.contract import (
     MAX_ROWS_REPORTED,
+    RULE_UNKNOWN_SERVICE_REFUSED,
     TABLE_SPECS,
     ContractError,
     Dataset,
     Violation,
     find_table_file,
+    has_officer_ids,
+    latest_outcomes,
     load_data_dir,
+    parse_datetime_value,
     read_table_file,
     validate_table,
 )
@@ -478,7 +482,6 @@ def test_fee_is_variable_spellings(tmp_path: Path, text: str, expected: bool) ->
         ("services", "service_code"),
         ("transactions", "transaction_id"),
         ("complaints", "complaint_id"),
-        ("outcomes", "transaction_id"),
     ],
 )
 def test_duplicate_keys_are_refused(tmp_path: Path, table: str, column: str) -> None:
@@ -486,7 +489,6 @@ def test_duplicate_keys_are_refused(tmp_path: Path, table: str, column: str) -> 
         "services": services({}, {}, {"service_code": "KTP"}),
         "transactions": transactions({}, {}, {"transaction_id": "T1"}),
         "complaints": complaints({}, {}, {"complaint_id": "C1"}),
-        "outcomes": to_csv([OUTCOME, {"transaction_id": "T2", "outcome": "dismissed"}, OUTCOME]),
     }
     kwargs = {table: tables[table]}
     error = refused(make_dir(tmp_path, **kwargs))
@@ -500,6 +502,66 @@ def test_duplicate_keys_are_refused(tmp_path: Path, table: str, column: str) -> 
         [(1, repr(key)), (3, repr(key))],
     )
     assert len(error.violations) == 1
+
+
+def test_outcomes_may_review_a_transaction_twice(tmp_path: Path) -> None:
+    """The contract names no key for outcomes: every row is kept, none dropped."""
+    rows = [
+        {"transaction_id": "T1", "outcome": "dismissed", "reviewed_at": "2024-04-01"},
+        {"transaction_id": "T2", "outcome": "dismissed", "reviewed_at": ""},
+        {"transaction_id": "T1", "outcome": "confirmed", "reviewed_at": "2024-05-01"},
+        {"transaction_id": "T1", "outcome": "confirmed", "reviewed_at": ""},
+    ]
+    data = load_data_dir(make_dir(tmp_path, outcomes=to_csv(rows)))
+    assert data.outcomes is not None
+    assert data.outcomes["transaction_id"].tolist() == ["T1", "T2", "T1", "T1"]
+    assert data.outcomes["outcome"].tolist() == [r["outcome"] for r in rows]
+    small = pd.DataFrame(rows).replace("", None)
+    assert len(validate_table("outcomes", small, "outcomes.csv")) == len(rows)  # fast path too
+
+
+def _outcomes(*rows: tuple[str, str, str | None]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["transaction_id", "outcome", "reviewed_at"])
+    frame["reviewed_at"] = pd.to_datetime(frame["reviewed_at"])
+    return frame
+
+
+def test_latest_outcomes_keep_the_latest_review_per_transaction() -> None:
+    outcomes = _outcomes(
+        ("T1", "confirmed", "2024-05-01"),  # the latest of T1, though not the last row
+        ("T2", "dismissed", None),
+        ("T1", "dismissed", "2024-04-01"),
+        ("T3", "confirmed", "2024-04-01"),
+        ("T2", "confirmed", None),  # no dates: the last row wins
+        ("T3", "dismissed", "2024-04-01"),  # a tie: the last row wins
+        ("T1", "dismissed", None),  # undated: older than any dated review
+        ("T4", "confirmed", None),
+    )
+    latest = latest_outcomes(outcomes)
+    assert latest["transaction_id"].tolist() == ["T1", "T2", "T3", "T4"]  # file order
+    assert latest["outcome"].tolist() == ["confirmed", "confirmed", "dismissed", "confirmed"]
+    assert latest.index.tolist() == [0, 1, 2, 3]
+    assert len(outcomes) == 8  # the input is left as it was
+
+
+def test_latest_outcomes_without_reviewed_at_or_duplicates() -> None:
+    no_dates = pd.DataFrame(
+        {"transaction_id": ["T1", "T2", "T1"], "outcome": ["confirmed", "dismissed", "dismissed"]}
+    )
+    latest = latest_outcomes(no_dates)
+    assert latest.to_dict("list") == {
+        "transaction_id": ["T2", "T1"],
+        "outcome": ["dismissed", "dismissed"],
+    }
+    unique = _outcomes(("T1", "confirmed", None), ("T2", "dismissed", "2024-04-01"))
+    pd.testing.assert_frame_equal(latest_outcomes(unique), unique)
+    assert latest_outcomes(unique.iloc[:0]).empty
+
+
+def test_has_officer_ids() -> None:
+    assert not has_officer_ids(pd.DataFrame({"transaction_id": ["T1"]}))
+    assert not has_officer_ids(pd.DataFrame({"officer_id": pd.Series([None], dtype="string")}))
+    assert has_officer_ids(pd.DataFrame({"officer_id": pd.Series([None, "O1"], dtype="string")}))
 
 
 def test_unknown_service_codes_are_refused(tmp_path: Path) -> None:
@@ -520,6 +582,35 @@ def test_transactions_are_still_checked_when_services_are_refused(tmp_path: Path
     error = refused(make_dir(tmp_path, services=svc, transactions=tx))
     assert_reported(error, "services.csv", "official_fee_idr", "must be >= 0", [(1, "-1")])
     assert_reported(error, "transactions.csv", "fee_paid_idr", "type:", [(2, "'abc'")])
+
+
+def test_service_codes_are_checked_against_a_refused_services_file(tmp_path: Path) -> None:
+    """Unknown codes show in the same run, checked against the codes the file holds."""
+    svc = services({"sla_working_days": "0"}, {}, {"service_code": "SIM", "official_fee_idr": "x"})
+    tx = transactions({}, {"service_code": "SIM"}, {"service_code": "PASPOR"})
+    error = refused(make_dir(tmp_path, services=svc, transactions=tx))
+    assert_reported(error, "services.csv", "sla_working_days", "must be > 0", [(1, "0.0")])
+    assert_reported(error, "services.csv", "official_fee_idr", "type:", [(3, "'x'")])
+    violation = assert_reported(
+        error, "transactions.csv", "service_code", RULE_UNKNOWN_SERVICE_REFUSED, [(3, "'PASPOR'")]
+    )
+    assert "refused services file" in violation.rule
+    assert len(error.violations) == 3
+
+
+@pytest.mark.parametrize(
+    "svc",
+    [
+        services({"sla_working_days": "0"}).replace("service_code", "kode"),  # no codes column
+        "service_code,service_name,official_fee_idr,sla_working_days\n",  # no rows
+        "service_code,service_name\nKTP,KTP,0,14\n",  # unreadable (ragged)
+    ],
+)
+def test_no_service_code_check_when_the_services_file_holds_no_codes(
+    tmp_path: Path, svc: str
+) -> None:
+    error = refused(make_dir(tmp_path, services=svc, transactions=transactions()))
+    assert {Path(v.file).name for v in error.violations} == {"services.csv"}
 
 
 # --- bad input: values ---------------------------------------------------------------------------
@@ -1100,6 +1191,30 @@ def test_simulated_world_loads_the_same_from_csv_and_parquet(tmp_path: Path) -> 
 def test_datetimes_become_naive_wib(tmp_path: Path, text: str, wib: str) -> None:
     data = load_data_dir(make_dir(tmp_path, transactions=transactions({"submitted_at": text})))
     assert data.transactions["submitted_at"].iloc[0] == pd.Timestamp(wib)
+    assert parse_datetime_value(text) == pd.Timestamp(wib)  # one value, read the same way
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("2025-02-30", "type: must be an ISO 8601 datetime"),
+        ("notadate", "type: must be an ISO 8601 datetime"),
+        ("01/03/2024", "type: must be an ISO 8601 datetime"),
+        ("", "type: must be an ISO 8601 datetime"),
+        ("9999-01-01", "range: datetime outside the supported years"),
+    ],
+)
+def test_parse_datetime_value_refuses_what_a_file_may_not_hold(text: str, rule: str) -> None:
+    with pytest.raises(ValueError, match=rule):
+        parse_datetime_value(text)
+
+
+def test_parse_datetime_value_in_the_configured_timezone() -> None:
+    assert parse_datetime_value("2024-03-01T01:30Z", "Asia/Makassar") == pd.Timestamp(
+        "2024-03-01 09:30"
+    )
+    with pytest.raises(SidakError, match="Unknown timezone"):
+        parse_datetime_value("2024-03-01", "Mars/Olympus")
 
 
 def test_configured_timezone_is_the_local_time(tmp_path: Path) -> None:

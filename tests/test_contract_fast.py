@@ -284,3 +284,10 @@ def test_other_tables() -> None:
     pd.testing.assert_frame_equal(
         validate_table("outcomes", outcomes, "o"), validate_table_full("outcomes", outcomes, "o")
     )
+    # No key for outcomes: a transaction reviewed twice is accepted by both paths alike.
+    twice = pd.DataFrame(
+        {"transaction_id": ["TX-1", "TX-1"], "outcome": ["dismissed", "confirmed"]}
+    )
+    fast = accept_frame("outcomes", twice)
+    assert fast is not None
+    pd.testing.assert_frame_equal(fast, validate_table_full("outcomes", twice, "o"))

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
 from model.errors import SidakError
 from model.predict import write_scores
-from model.report import FIGURES, TOP_CASES, build_report, render_html, write_report
+from model.report import FIGURES, TOP_CASES, Report, build_report, render_html, write_report
 from model.settings import Settings
 from model.train import train
 
@@ -56,6 +57,23 @@ def world_without_truth(small_world: Path, tmp_path_factory: pytest.TempPathFact
     for path in small_world.iterdir():
         if path.is_file():
             shutil.copy(path, target / path.name)
+    return target
+
+
+REQUIRED_COLUMNS = {
+    "services": ["service_code", "service_name", "official_fee_idr", "sla_working_days"],
+    "transactions": ["transaction_id", "office_id", "service_code", "submitted_at", "fee_paid_idr"],
+}
+
+
+@pytest.fixture(scope="module")
+def required_only_world(small_world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small world cut to the contract's required columns (no officer_id), with truth."""
+    target = tmp_path_factory.mktemp("required-only")
+    for table, columns in REQUIRED_COLUMNS.items():
+        frame = pd.read_csv(small_world / f"{table}.csv", dtype=str, keep_default_na=False)
+        frame[columns].to_csv(target / f"{table}.csv", index=False)
+    shutil.copytree(small_world / "truth", target / "truth")
     return target
 
 
@@ -189,8 +207,6 @@ def test_report_renders_in_headless_chromium(
 
 def test_report_from_scores_alone(small_world: Path, trained: Trained, tmp_path: Path) -> None:
     """Scores whose model cannot be found: reasons stay codes, officers ranked by scores."""
-    import pandas as pd
-
     scores = pd.read_csv(trained.scores_path).drop(columns="model_version")
     scores_path = tmp_path / "scores.csv"
     scores.to_csv(scores_path, index=False)
@@ -202,3 +218,78 @@ def test_report_from_scores_alone(small_world: Path, trained: Trained, tmp_path:
     assert codes and all(re.fullmatch(r"[A-Z_]+", code) for code in codes)
     html = render_html(report)
     assert "(unknown)" in html and _figure_ids(html) == TRUTH_FIGURES
+
+
+def _assert_no_officer_section(report: Report, html: str) -> None:
+    assert report.summary["officers"] == "none (no officer ids in this export)"
+    assert report.officers.empty
+    assert '<section id="officers">' in html
+    assert "No officers ranked: no officer ids in this export." in html
+    assert html.count('<tr class="case">') == TOP_CASES
+    assert report.metrics is not None and report.metrics["n_transactions"] > 0
+    assert not any(key.startswith("officer_") for key in report.metrics)
+    assert report.officers_note == "no officer ids in this export"
+
+
+def test_report_without_officer_ids_by_model(
+    required_only_world: Path, trained: Trained, tmp_path: Path
+) -> None:
+    output = tmp_path / "report.html"
+    report = write_report(
+        required_only_world, output, model_ref=str(trained.bundle_path), settings=trained.settings
+    )
+    _assert_no_officer_section(report, output.read_text(encoding="utf-8"))
+    assert report.metadata  # the model explained the cases
+    assert any("(" in line for lines in report.top_cases["reasons"] for line in lines)
+
+
+@pytest.mark.parametrize("model_known", [True, False])
+def test_report_without_officer_ids_from_scores(
+    required_only_world: Path, trained: Trained, tmp_path: Path, model_known: bool
+) -> None:
+    """From a scores CSV (its officer_id column empty), with and without the model."""
+    scored = build_report(
+        required_only_world, model_ref=str(trained.bundle_path), settings=trained.settings
+    )
+    scores_path = write_scores(scored.scores, tmp_path / "scores.csv")
+    written = pd.read_csv(scores_path, dtype=str, keep_default_na=False)
+    assert "officer_id" in written and (written["officer_id"] == "").all()
+    if not model_known:
+        written.drop(columns="model_version").to_csv(scores_path, index=False)
+    output = tmp_path / "report.html"
+    report = write_report(
+        required_only_world, output, scores_path=scores_path, settings=trained.settings
+    )
+    assert (report.model_version is not None) == model_known
+    _assert_no_officer_section(report, output.read_text(encoding="utf-8"))
+
+
+def test_report_command_without_officer_ids(
+    required_only_world: Path, trained: Trained, tmp_path: Path
+) -> None:
+    output = tmp_path / "report.html"
+    args = ["report", str(required_only_world), "--model", str(trained.bundle_path)]
+    result = CliRunner().invoke(app, [*args, "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    assert "No officers ranked: no officer ids in this export." in output.read_text("utf-8")
+
+
+def test_report_counts_outcomes_reviewed_twice(
+    world_without_truth: Path, trained: Trained, tmp_path: Path
+) -> None:
+    """The contract names no key for outcomes: the summary counts rows and transactions."""
+    root = tmp_path / "data"
+    shutil.copytree(world_without_truth, root)
+    ids = pd.read_csv(root / "transactions.csv", dtype=str)["transaction_id"].head(3).tolist()
+    pd.DataFrame(
+        {
+            "transaction_id": [ids[0], ids[1], ids[0], ids[2]],
+            "outcome": ["dismissed", "confirmed", "confirmed", "dismissed"],
+            "reviewed_at": ["2025-03-01", "", "2025-03-05", ""],
+        }
+    ).to_csv(root / "outcomes.csv", index=False)
+    report = build_report(root, scores_path=trained.scores_path, settings=trained.settings)
+    summary = "4 (3 transactions, the latest review counts)"
+    assert report.summary["outcomes (labels)"] == summary
+    assert summary in render_html(report)
+    assert report.summary["officers"].replace(",", "").isdigit()

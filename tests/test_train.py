@@ -150,6 +150,17 @@ def test_score_cli_writes_the_contract_columns_for_every_transaction(
     assert written["evidence"].str.contains("files of|No file at risk among").all()
     outcome = runner.invoke(app, ["entities", str(small_world), "--language", "fr"])
     assert outcome.exit_code != 0 and "--language" in outcome.output
+    # a period given with an offset is taken in local time, as datetimes in the data are
+    period = ["--start", "2025-02-01T01:00+08:00", "--end", "2025-02-15T00:00:00Z"]
+    ranking = tmp_path / "offices.csv"
+    outcome = runner.invoke(
+        app, ["entities", str(small_world), "--level", "office", *period, "-o", str(ranking)]
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert "offices ranked by" in outcome.output
+    submitted = load_data_dir(small_world).transactions["submitted_at"]
+    in_period = submitted.between("2025-02-01 00:00", "2025-02-15 07:00", inclusive="left")
+    assert pd.read_csv(ranking)["n_transactions"].sum() == in_period.sum()
 
 
 def test_chunked_scoring_matches_one_batch(small_world: Path, mlflow_settings: Settings) -> None:
@@ -235,3 +246,20 @@ def test_score_data_dir_writes_reasons_in_the_configured_language(
     assert all(m.startswith("Biaya") for m in messages["id"])
     assert all("free" in m for m in messages["en"])
     np.testing.assert_array_equal(scored["id"]["risk_score"], scored["en"]["risk_score"])
+
+
+def test_a_file_reviewed_twice_counts_its_latest_verdict() -> None:
+    transactions = pd.DataFrame({"transaction_id": ["T1", "T2", "T3"]})
+    outcomes = pd.DataFrame(
+        {
+            "transaction_id": ["T1", "T2", "T1"],
+            "outcome": ["dismissed", "confirmed", "confirmed"],
+            "reviewed_at": pd.to_datetime(["2025-03-01", "2025-03-02", "2025-04-01"]),
+        }
+    )
+    y = labels_from_outcomes(transactions, outcomes)
+    assert y is not None and y.tolist()[:2] == [1.0, 1.0] and np.isnan(y.iloc[2])
+    earlier = outcomes.assign(
+        reviewed_at=pd.to_datetime(["2025-05-01", "2025-03-02", "2025-04-01"])
+    )
+    assert labels_from_outcomes(transactions, earlier).iloc[0] == 0.0
