@@ -69,6 +69,9 @@ ENGINE_FEATURES = (
 
 Points = dict[str, np.ndarray]
 
+# Reasons left out of an entity's rate of flagged files (see ``RiskModel.rank_entities``).
+NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "UNUSUAL_PATTERN"]
+
 
 # A feature frame, or its columns by name (what scoring reads).
 Features: TypeAlias = pd.DataFrame | FeatureColumns
@@ -476,7 +479,10 @@ class RiskModel(BaseEstimator):
 
         ``entity_score`` is a lower confidence bound of the entity's rate of flagged files
         (risk-weighted), so a large office and a small one are judged on the same scale and
-        one flagged file out of three does not outrank thirty out of three hundred.
+        one flagged file out of three does not outrank thirty out of three hundred. That
+        rate counts the files' named signals only: the officer's record is what is being
+        summed up (counting it again on each file would let it vouch for itself), and the
+        outlier engine's "unusual" is not irregular (a new officer's files are unusual).
         ``top_reasons`` are the codes with the most evidence in the flagged files;
         ``evidence`` says it in a sentence (Bahasa Indonesia, or ``language="en"``): how many
         files are high or medium risk and the signals most of them carry.
@@ -490,12 +496,13 @@ class RiskModel(BaseEstimator):
             keep &= submitted < pd.Timestamp(end)
         period = transactions[keep.to_numpy()]
         F, points, risk = self._score(period, complaints)
+        named = self._risk_from_points(points.drop(columns=NOT_ENTITY_EVIDENCE, errors="ignore"))
         frame = pd.DataFrame(
             {
                 key: F[key].astype(object).to_numpy(),
                 "office_id": F["office_id"].astype(object).to_numpy(),
                 "risk": risk,
-                "flagged": np.where(risk >= self.thresholds_["medium"], risk, 0.0),
+                "flagged": np.where(named >= self.thresholds_["medium"], named, 0.0),
                 "high": risk >= self.thresholds_["high"],
                 "is_flagged": risk >= self.thresholds_["medium"],
             },
