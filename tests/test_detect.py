@@ -550,3 +550,27 @@ def test_scoring_reads_a_newer_catalogue_and_closures(fitted: RiskModel, world: 
         m.features_.transform(spanning)["processing_working_days"].iloc[0] for m in (fitted, closed)
     ]
     assert days[1] == pytest.approx(days[0] - 1)
+
+
+def test_an_entity_is_ranked_on_its_files_named_signals_only(
+    fitted: RiskModel, world: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files flagged only by the officer's own record or by the outlier engine do not make
+    the officer's rank: one officer's files carry those alone, another's a free-service fee
+    on fewer files. The second ranks first."""
+    transactions, complaints, _ = world
+    rows = transactions.head(200)
+    F, points, _ = fitted._score(rows, complaints)
+    points = points * 0.0
+    officers = F["officer_id"].astype(object).to_numpy()
+    first, second = pd.unique(officers)[:2]
+    points.loc[officers == first, "OFFICER_PATTERN"] = 1.5
+    points.loc[officers == first, "UNUSUAL_PATTERN"] = 1.5
+    direct = np.flatnonzero(officers == second)[::2]
+    points.iloc[direct, points.columns.get_loc("FEE_ON_FREE_SERVICE")] = 3.0
+    risk = fitted._risk_from_points(points)
+    monkeypatch.setattr(fitted, "_score", lambda *args, **kwargs: (F, points, risk))
+    ranking = fitted.rank_entities(rows, complaints).set_index("officer_id")
+    assert ranking.loc[second, "rank"] == 1
+    assert ranking.loc[first, "entity_score"] == 0.0
+    assert ranking.loc[first, "n_flagged"] == (officers == first).sum()  # still shown as flagged
