@@ -495,6 +495,11 @@ class RiskModel(BaseEstimator):
         if end is not None:
             keep &= submitted < pd.Timestamp(end)
         period = transactions[keep.to_numpy()]
+        if period.empty:  # nothing submitted in the period: nothing to rank
+            context = ["office_id"] if level == "officer" else []
+            columns = [key, "rank", *context, "n_transactions", "flagged_weight", "n_high"]
+            columns += ["n_flagged", "mean_risk", "max_risk", "entity_score", "top_reasons"]
+            return pd.DataFrame(columns=[*columns, "evidence"])
         F, points, risk = self._score(period, complaints)
         named = self._risk_from_points(points.drop(columns=NOT_ENTITY_EVIDENCE, errors="ignore"))
         frame = pd.DataFrame(

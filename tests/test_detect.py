@@ -574,3 +574,11 @@ def test_an_entity_is_ranked_on_its_files_named_signals_only(
     assert ranking.loc[second, "rank"] == 1
     assert ranking.loc[first, "entity_score"] == 0.0
     assert ranking.loc[first, "n_flagged"] == (officers == first).sum()  # still shown as flagged
+
+
+def test_an_empty_period_ranks_nobody(fitted: RiskModel, world: tuple) -> None:
+    transactions, complaints, _ = world
+    for level in ("officer", "office"):
+        full = fitted.rank_entities(transactions.head(50), complaints, level=level)
+        empty = fitted.rank_entities(transactions, complaints, level=level, start="2030-01-01")
+        assert empty.empty and list(empty.columns) == list(full.columns)
