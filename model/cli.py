@@ -292,6 +292,7 @@ def entities(
 
     from model.bundle import load_bundle
     from model.contract import has_officer_ids, load_data_dir
+    from model.detect import in_period
     from model.registry import resolve_model
 
     if level not in ("officer", "office"):
@@ -306,7 +307,7 @@ def entities(
         )
     dataset = load_data_dir(data_dir, timezone=timezone)
     submitted = pd.to_datetime(dataset.transactions["submitted_at"])
-    period = dataset.transactions[_in_period(submitted, first, stop).to_numpy()]
+    period = dataset.transactions[in_period(submitted, first, stop)]
     if period.empty:
         typer.echo(
             f"No transactions {_period_text(first, stop)} in {data_dir} (its transactions "
@@ -364,20 +365,6 @@ def _period_bound(option: str, value: str | None, timezone: str) -> pd.Timestamp
     except ValueError as error:
         rule = str(error).split(": ", 1)[-1]
         raise SidakError(f"{option} {value!r} is not a valid date: {rule}") from None
-
-
-def _in_period(
-    submitted: pd.Series, start: pd.Timestamp | None, end: pd.Timestamp | None
-) -> pd.Series:
-    """Submitted in [start, end), as ``rank_entities`` selects its period."""
-    import pandas as pd
-
-    keep = pd.Series(True, index=submitted.index)
-    if start is not None:
-        keep &= submitted >= start
-    if end is not None:
-        keep &= submitted < end
-    return keep
 
 
 def _day(stamp: pd.Timestamp) -> str:

@@ -225,6 +225,20 @@ class VerdictModel(ClassifierMixin, BaseEstimator):
         return (self.score_samples(X) >= 0.5).astype(int)
 
 
+def in_period(
+    submitted: pd.Series, start: pd.Timestamp | str | None, end: pd.Timestamp | str | None
+) -> np.ndarray:
+    """Rows submitted in ``[start, end)`` (either bound optional): the period rule of every
+    entity ranking (library, CLI, API)."""
+    moments = pd.to_datetime(submitted)
+    keep = np.ones(len(moments), dtype=bool)
+    if start is not None:
+        keep &= (moments >= pd.Timestamp(start)).to_numpy()
+    if end is not None:
+        keep &= (moments < pd.Timestamp(end)).to_numpy()
+    return keep
+
+
 def _wilson_lower_bound(hits: pd.Series, n: pd.Series, z: float = 1.64) -> pd.Series:
     """Lower confidence bound of a rate: small entities need more evidence to rank high."""
     n = n.clip(lower=1)
@@ -488,13 +502,7 @@ class RiskModel(BaseEstimator):
         files are high or medium risk and the signals most of them carry.
         """
         key = {"officer": "officer_id", "office": "office_id"}[level]
-        submitted = pd.to_datetime(transactions["submitted_at"])
-        keep = pd.Series(True, index=transactions.index)
-        if start is not None:
-            keep &= submitted >= pd.Timestamp(start)
-        if end is not None:
-            keep &= submitted < pd.Timestamp(end)
-        period = transactions[keep.to_numpy()]
+        period = transactions[in_period(transactions["submitted_at"], start, end)]
         if period.empty:  # nothing submitted in the period: nothing to rank
             context = ["office_id"] if level == "officer" else []
             columns = [key, "rank", *context, "n_transactions", "flagged_weight", "n_high"]

@@ -76,17 +76,6 @@ def office_chunks(transactions: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> I
         yield np.sort(np.concatenate(batch))
 
 
-def _score(
-    bundle: ModelBundle,
-    transactions: pd.DataFrame,
-    complaints: pd.DataFrame | None,
-    language: str | None,
-) -> pd.DataFrame:
-    if language is None:  # the model's own language (what any scorer with .score offers)
-        return bundle.score(transactions, complaints)
-    return bundle.score(transactions, complaints, language=language)
-
-
 def score_frame(
     bundle: ModelBundle,
     transactions: pd.DataFrame,
@@ -102,7 +91,7 @@ def score_frame(
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.
         offices = transactions["office_id"].unique()
-        scored = _score(bundle, transactions, _complaints_for(complaints, offices), language)
+        scored = bundle.score(transactions, _complaints_for(complaints, offices), language)
         return scored.reset_index(drop=True)
     parts: list[pd.DataFrame] = []
     order: list[np.ndarray] = []
@@ -113,7 +102,7 @@ def score_frame(
             chunk = transactions.iloc[rows]
             offices = chunk["office_id"].unique()
             related = _complaints_for(complaints, offices)
-            parts.append(_score(bundle, chunk, related, language))
+            parts.append(bundle.score(chunk, related, language))
             order.append(rows)
             bar.update(len(rows))
     scored = pd.concat(parts, ignore_index=True)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from model.detect import in_period
 from service.errors import ApiError
 from service.model_store import ServedModel
 from service.scoring import ScoreBatch, _plain, dumps, validate_batch
@@ -36,15 +37,10 @@ def rank_entities_json(
     if lower is not None and upper is not None and upper <= lower:
         raise ApiError(422, "'end' must be after 'start'.")
     transactions, complaints = validate_batch(batch, served, timezone)
-    submitted = transactions["submitted_at"]
-    mask = pd.Series(True, index=transactions.index)
-    if lower is not None:
-        mask &= submitted >= lower
-    if upper is not None:
-        mask &= submitted < upper
-    # The period is cut here (same rule as rank_entities: start <= submitted_at < end) and
-    # the index reset, so the model always sees a plain 0..n-1 frame.
-    period = transactions[mask.to_numpy()].reset_index(drop=True)
+    # The period is cut here (rank_entities' own rule, ``in_period``) and the index reset,
+    # so the model always sees a plain 0..n-1 frame.
+    period = transactions[in_period(transactions["submitted_at"], lower, upper)]
+    period = period.reset_index(drop=True)
     entities: list[dict[str, Any]] = []
     if len(period):
         model = getattr(served.bundle, "model", served.bundle)
@@ -59,7 +55,7 @@ def rank_entities_json(
             "level": level,
             "start": None if lower is None else lower.isoformat(),
             "end": None if upper is None else upper.isoformat(),
-            "n_transactions": int(mask.sum()),
+            "n_transactions": len(period),
             "entities": entities,
         }
     )

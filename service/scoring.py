@@ -209,21 +209,7 @@ def score_frames(
     Same path as ``sidak score`` (``model.predict.score_frame``: whole offices per chunk,
     their complaints with them), so the API and the CLI give identical scores.
     """
-    if language is None:
-        return score_frame(served.bundle, transactions, complaints, progress=False)
-    bundle = _WithLanguage(served.bundle, language)
-    return score_frame(bundle, transactions, complaints, progress=False)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class _WithLanguage:
-    """A bundle view whose ``score`` uses a fixed reason language."""
-
-    bundle: Any
-    language: str
-
-    def score(self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None) -> Any:
-        return self.bundle.score(transactions, complaints, language=self.language)
+    return score_frame(served.bundle, transactions, complaints, progress=False, language=language)
 
 
 def score_batch(batch: ScoreBatch, served: ServedModel, timezone: str) -> pd.DataFrame:

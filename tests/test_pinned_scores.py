@@ -70,8 +70,13 @@ class _Bundle:
     def __init__(self, model: RiskModel) -> None:
         self.model = model
 
-    def score(self, transactions: pd.DataFrame, complaints: pd.DataFrame | None = None) -> object:
-        return self.model.score_transactions(transactions, complaints)
+    def score(
+        self,
+        transactions: pd.DataFrame,
+        complaints: pd.DataFrame | None = None,
+        language: str | None = None,
+    ) -> object:
+        return self.model.score_transactions(transactions, complaints, language=language)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:

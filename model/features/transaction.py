@@ -19,12 +19,13 @@ from model.calendar import WorkingCalendar
 from model.features.lookup import as_dict, equals, lookup
 
 # Identifiers and categories carried as strings from the transactions to the features.
-AGENT_GAP_SHARE = 0.35  # weight of a reported-vs-receipt gap on a file filed through an agent
 ID_COLUMNS = ("transaction_id", "office_id", "service_code", "officer_id", "agent_id", "channel")
 
 # A gap below this many rupiah is rounding or a bank charge, not a levy.
 MATERIAL_GAP_IDR = 5_000
 ROUND_UNIT_IDR = 10_000
+# Weight of a reported-vs-receipt gap on a file filed through an agent (who charges a fee).
+AGENT_GAP_SHARE = 0.35
 
 
 def _column(frame: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
