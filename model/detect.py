@@ -71,6 +71,9 @@ Points = dict[str, np.ndarray]
 
 # Reasons left out of an entity's rate of flagged files (see ``RiskModel.rank_entities``).
 NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "UNUSUAL_PATTERN"]
+# Share of its weight a weak signal (cash, extra visits) keeps on a file that carries no money,
+# time or complaint signal: such signals corroborate, they rarely stand alone.
+WEAK_SIGNAL_ALONE = 0.25
 
 
 # A feature frame, or its columns by name (what scoring reads).
@@ -171,14 +174,19 @@ class RedFlagRules(BaseEstimator):
         p: Points = {}
         self._fee_points(F, p)
         self._time_points(F, p)
-        p["CASH_WHERE_NONCASH_NORM"] = 0.6 * f(F, "cash_unusual")
+        money = 2.0 * f(F, "money_complaint_on_transaction")
+        # Weak signals: several together with a money or time signal is the domain's pattern;
+        # alone, most cash payers simply prefer cash and most returns are a missing document,
+        # so alone (or with each other) they keep only WEAK_SIGNAL_ALONE of their weight.
+        corroborated = _clip01((np.sum(list(p.values()), axis=0) + money) / 1.0)
+        weak = WEAK_SIGNAL_ALONE + (1 - WEAK_SIGNAL_ALONE) * corroborated
+        p["CASH_WHERE_NONCASH_NORM"] = 0.6 * f(F, "cash_unusual") * weak
         # One extra visit is a missing document; coming back again and again is not.
         extra = f(F, "visits_excess")
         # Applicants come back when a file is held: visits count fully past the standard.
         held = (f(F, "sla_ratio") > 1.0).astype(float)
-        p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0) * (0.5 + 0.5 * held)
-        money = f(F, "money_complaint_on_transaction")
-        p["MONEY_COMPLAINT"] = 2.0 * money
+        p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0) * (0.5 + 0.5 * held) * weak
+        p["MONEY_COMPLAINT"] = money
         own = np.sum(list(p.values()), axis=0)
         self._people_points(F, p, own)
         return pd.DataFrame(p, index=F.index)

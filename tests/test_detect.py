@@ -582,3 +582,27 @@ def test_an_empty_period_ranks_nobody(fitted: RiskModel, world: tuple) -> None:
         full = fitted.rank_entities(transactions.head(50), complaints, level=level)
         empty = fitted.rank_entities(transactions, complaints, level=level, start="2030-01-01")
         assert empty.empty and list(empty.columns) == list(full.columns)
+
+
+def test_cash_and_extra_visits_corroborate_rather_than_stand_alone(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Cash where transfers are the norm and a third visit are weak signals: beside a fee on
+    a free service they count in full; alone, or with each other only, for a quarter."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(2)).reset_index(drop=True)
+    F["fee_on_free_service"] = [0.0, 1.0]
+    F["fee_excess_idr"] = F["fee_excess_ratio"] = F["reported_gap_unexplained"] = 0.0
+    F["fee_excess_is_round"] = 0.0
+    F["delay_z"] = F["speed_z"] = F["completed_off_hours_unusual"] = 0.0
+    F["money_complaint_on_transaction"] = 0.0
+    F["cash_unusual"] = 1.0
+    F["visits_excess"] = 3.0
+    F["sla_ratio"] = 0.5
+    points = fitted.rules_.points(F)
+    assert points["FEE_ON_FREE_SERVICE"].tolist() == [0.0, 3.0]
+    alone, corroborated = points.iloc[0], points.iloc[1]
+    assert alone["CASH_WHERE_NONCASH_NORM"] == pytest.approx(0.25 * 0.6)
+    assert corroborated["CASH_WHERE_NONCASH_NORM"] == pytest.approx(0.6)
+    assert alone["EXTRA_VISITS"] == pytest.approx(0.25 * corroborated["EXTRA_VISITS"])
+    assert corroborated["EXTRA_VISITS"] == pytest.approx(0.5 * 2.0 * 0.5)
