@@ -74,6 +74,19 @@ NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "UNUSUAL_PATTERN"]
 # Share of its weight a weak signal (cash, extra visits) keeps on a file that carries no money,
 # time or complaint signal: such signals corroborate, they rarely stand alone.
 WEAK_SIGNAL_ALONE = 0.25
+# Signals that are telling beside another (or beside the officer's or intermediary's record)
+# but alone are as often noise: a survey answer misremembered, an unfounded complaint, a file
+# slow or fast for reasons of its own. Alone they keep LONE_SIGNAL_SHARE of their weight.
+# (A receipted fee above the tariff stands alone: the receipt is the evidence.)
+LONE_SIGNALS = (
+    "REPORTED_ABOVE_RECEIPT",
+    "MONEY_COMPLAINT",
+    "HELD_PAST_STANDARD",
+    "OPEN_PAST_STANDARD",
+    "RUSHED_VS_PEERS",
+    "COMPLETED_OFF_HOURS",
+)
+LONE_SIGNAL_SHARE = 0.5
 
 
 # A feature frame, or its columns by name (what scoring reads).
@@ -152,15 +165,14 @@ class RedFlagRules(BaseEstimator):
         p["RUSHED_VS_PEERS"] = self.speed_weight * np.clip(speed - 1.5, 0.0, 4.0)
         p["COMPLETED_OFF_HOURS"] = 1.0 * f(F, "completed_off_hours_unusual")
 
-    def _people_points(self, F: Features, p: Points, own: np.ndarray) -> None:
-        officer = sum(weight * np.minimum(f(F, name), cap) for name, weight, cap in OFFICER_RECORD)
+    def _people_points(
+        self, F: Features, p: Points, own: np.ndarray, officer: np.ndarray, tied: np.ndarray
+    ) -> None:
+        """``officer``: the officer's record in [0, 1]; ``tied``: how far the file's
+        intermediary is tied to its officer, in [0, 1]."""
         # The officer's record mostly amplifies a file's own signals; on a clean file it only
         # lifts it above files of officers without such a record.
-        p["OFFICER_PATTERN"] = (
-            self.officer_weight * _clip01(officer) * (0.25 + 0.75 * _clip01(own / 1.0))
-        )
-        lift = f(F, "agent_pair_lift")
-        tied = _clip01((lift - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
+        p["OFFICER_PATTERN"] = self.officer_weight * officer * (0.25 + 0.75 * _clip01(own / 1.0))
         fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.7 + 0.3 * _clip01(fast))
         # Supervisors' verdicts on other files of the same officer or intermediary.
@@ -187,8 +199,17 @@ class RedFlagRules(BaseEstimator):
         held = (f(F, "sla_ratio") > 1.0).astype(float)
         p["EXTRA_VISITS"] = 0.5 * np.clip(extra - 1.0, 0.0, 4.0) * (0.5 + 0.5 * held) * weak
         p["MONEY_COMPLAINT"] = money
-        own = np.sum(list(p.values()), axis=0)
-        self._people_points(F, p, own)
+        officer = _clip01(
+            sum(weight * np.minimum(f(F, name), cap) for name, weight, cap in OFFICER_RECORD)
+        )
+        tied = _clip01((f(F, "agent_pair_lift") - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
+        # A lone signal (nothing else on the file, no record behind the officer or the
+        # intermediary) counts for part of its weight; "several weak signals together".
+        total = np.sum(list(p.values()), axis=0)
+        for code in LONE_SIGNALS:
+            support = np.maximum(_clip01(total - p[code]), np.maximum(officer, tied))
+            p[code] = p[code] * (LONE_SIGNAL_SHARE + (1 - LONE_SIGNAL_SHARE) * support)
+        self._people_points(F, p, np.sum(list(p.values()), axis=0), officer, tied)
         return pd.DataFrame(p, index=F.index)
 
     def score_samples(self, F: Features) -> np.ndarray:

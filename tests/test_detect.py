@@ -606,3 +606,31 @@ def test_cash_and_extra_visits_corroborate_rather_than_stand_alone(
     assert corroborated["CASH_WHERE_NONCASH_NORM"] == pytest.approx(0.6)
     assert alone["EXTRA_VISITS"] == pytest.approx(0.25 * corroborated["EXTRA_VISITS"])
     assert corroborated["EXTRA_VISITS"] == pytest.approx(0.5 * 2.0 * 0.5)
+
+
+def test_a_lone_survey_gap_or_complaint_counts_half(fitted: RiskModel, world: tuple) -> None:
+    """A reported payment above the receipt alone counts half; beside a held file, or on a
+    file of an officer with a record, in full (a receipted fee stands alone)."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(4)).reset_index(drop=True)
+    for name in fitted.features_.get_feature_names_out():
+        if name.startswith(("officer_", "agent_", "fee_", "money_", "reported_")) or name in (
+            "delay_z",
+            "officer_relative_delay_z",
+            "speed_z",
+            "completed_off_hours_unusual",
+            "cash_unusual",
+            "visits_excess",
+        ):
+            F[name] = 0.0
+    F["reported_gap_idr"], F["reported_gap_unexplained"] = 50_000.0, 1.0
+    F["sla_ratio"] = [0.5, 3.0, 0.5, 0.5]
+    F["delay_z"] = F["officer_relative_delay_z"] = [0.0, 5.0, 0.0, 0.0]
+    F["officer_fee_signal_excess"] = [0.0, 0.0, 1.0, 0.0]
+    F["fee_on_free_service"] = [0.0, 0.0, 0.0, 1.0]
+    points = fitted.rules_.points(F)
+    full = fitted.rules_.fee_weight * (0.1 + 0.75)
+    assert points["REPORTED_ABOVE_RECEIPT"].tolist() == pytest.approx(
+        [0.5 * full, full, full, full]
+    )
+    assert points.loc[1, "HELD_PAST_STANDARD"] > 0 and points.loc[3, "FEE_ON_FREE_SERVICE"] == 3.0
