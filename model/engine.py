@@ -441,17 +441,17 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         n_bags, size, n_feat = refs.shape
         k = self.n_neighbors_
         kq = min(k + 1, size)
-        flat_t = -2.0 * refs.reshape(-1, n_feat).T
+        flat = refs.reshape(-1, n_feat)
+        flat_t = -2.0 * flat.T
         flat_sq = np.einsum("bij,bij->bi", refs, refs).ravel()
-        bag_ix = np.arange(n_bags)[None, :, None]
         out = np.empty(Z.shape[0])
         for start in range(0, Z.shape[0], _CHUNK_ROWS):
             q = Z[start : start + _CHUNK_ROWS]
             if kq < size:  # select candidates by BLAS squared distances (minus |q|^2)
                 d2 = q @ flat_t
                 d2 += flat_sq
-                idx = np.argpartition(d2.reshape(len(q), n_bags, size), kq - 1, axis=2)
-                cand = refs[bag_ix, idx[:, :, :kq]]
+                nearest = _smallest_per_bag(d2.reshape(len(q), n_bags, size), kq)
+                cand = flat.take(nearest, axis=0)
             else:
                 cand = np.broadcast_to(refs[None], (len(q), n_bags, size, n_feat))
             # exact distances of the candidates, computed row by row: batch-independent
@@ -484,6 +484,25 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         for j in np.flatnonzero(~self.constant_features_):
             total += terms[:, j]  # feature by feature, in order: the same sum as ever
         return total
+
+
+def _smallest_per_bag(d2: np.ndarray, kq: int) -> np.ndarray:
+    """Per row and bag of ``d2`` (rows x bags x size), the ``kq`` smallest entries, as row
+    numbers of the bags stacked (``bag * size + position``), in no particular order.
+
+    The same set as ``np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]`` (whose tie-breaking
+    decides only between equal values at the ``kq``-th place): found by a value sort and a
+    threshold, several times faster than the partition of indices. Where the ``kq``-th and
+    the next value of any row tie (or are NaN) the set would depend on that tie-breaking,
+    so the chunk is left to ``argpartition`` itself.
+    """
+    n_rows, n_bags, size = d2.shape
+    ordered = np.sort(d2, axis=2)
+    limit = ordered[:, :, kq - 1 : kq]
+    if (limit < ordered[:, :, kq : kq + 1]).all():  # exactly kq entries <= limit
+        return (np.flatnonzero(d2 <= limit) % (n_bags * size)).reshape(n_rows, n_bags, kq)
+    nearest = np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]
+    return nearest + (size * np.arange(n_bags))[None, :, None]
 
 
 def _average_path_length(n_samples: np.ndarray) -> np.ndarray:
