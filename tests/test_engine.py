@@ -14,6 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from bench import adbench
+from model import engine as engine_module
 from model.engine import MEMBERS, OutlierEnsemble
 
 FAST = {"n_estimators": 25}
@@ -262,6 +263,37 @@ def test_packed_forest_survives_pickle_and_old_models_fall_back(wide) -> None:
     for name in [k for k in vars(restored) if k.startswith("forest_") and k != "forest_"]:
         delattr(restored, name)  # as a model pickled before the packed forest existed
     np.testing.assert_array_equal(restored.score_samples(Q), expected)
+
+
+# ------------------------------------------------------------ kNN candidate selection
+def _argpartition_sets(d2: np.ndarray, kq: int) -> np.ndarray:
+    """The candidates the kNN member used to take: argpartition's, as stacked row numbers."""
+    nearest = np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]
+    return np.sort(nearest + d2.shape[2] * np.arange(d2.shape[1])[None, :, None], axis=2)
+
+
+@pytest.mark.parametrize("case", ["distinct", "ties_inside", "tie_at_the_boundary", "nan"])
+def test_smallest_per_bag_is_argpartitions_set(case: str) -> None:
+    rng = np.random.default_rng(4)
+    d2 = rng.normal(size=(64, 3, 40))
+    kq = 11
+    if case == "ties_inside":  # equal values among the kq smallest: the set is still unique
+        d2[:, :, :5] = -10.0
+    if case == "tie_at_the_boundary":  # the kq-th and the next are equal: argpartition decides
+        d2[7, 1, :] = np.r_[np.zeros(kq - 1) - 5.0, [1.0, 1.0], np.full(40 - kq - 1, 9.0)]
+    if case == "nan":
+        d2[3, 0, :30] = np.nan
+    chosen = np.sort(engine_module._smallest_per_bag(d2, kq), axis=2)
+    np.testing.assert_array_equal(chosen, _argpartition_sets(d2, kq))
+
+
+def test_knn_scores_unchanged_by_the_selection(wide, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The member's raw scores are those of the argpartition selection, bit for bit."""
+    X, est = wide
+    Z = est._scale(est._impute(np.vstack([X, _query_rows(X, 1000, seed=11)])))
+    fast = est._knn_scores(Z)
+    monkeypatch.setattr(engine_module, "_smallest_per_bag", _argpartition_sets)
+    np.testing.assert_array_equal(fast, est._knn_scores(Z))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
