@@ -442,6 +442,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         k = self.n_neighbors_
         kq = min(k + 1, size)
         flat = refs.reshape(-1, n_feat)
+        same = np.unique(flat, axis=0, return_inverse=True)[1].reshape(-1)  # duplicate rows
         flat_t = -2.0 * flat.T
         flat_sq = np.einsum("bij,bij->bi", refs, refs).ravel()
         out = np.empty(Z.shape[0])
@@ -450,7 +451,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
             if kq < size:  # select candidates by BLAS squared distances (minus |q|^2)
                 d2 = q @ flat_t
                 d2 += flat_sq
-                nearest = _smallest_per_bag(d2.reshape(len(q), n_bags, size), kq)
+                nearest = _smallest_per_bag(d2.reshape(len(q), n_bags, size), kq, same)
                 cand = flat.take(nearest, axis=0)
             else:
                 cand = np.broadcast_to(refs[None], (len(q), n_bags, size, n_feat))
@@ -486,23 +487,36 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         return total
 
 
-def _smallest_per_bag(d2: np.ndarray, kq: int) -> np.ndarray:
+def _smallest_per_bag(d2: np.ndarray, kq: int, same: np.ndarray) -> np.ndarray:
     """Per row and bag of ``d2`` (rows x bags x size), the ``kq`` smallest entries, as row
     numbers of the bags stacked (``bag * size + position``), in no particular order.
 
-    The same set as ``np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]`` (whose tie-breaking
-    decides only between equal values at the ``kq``-th place): found by a value sort and a
-    threshold, several times faster than the partition of indices. Where the ``kq``-th and
-    the next value of any row tie (or are NaN) the set would depend on that tie-breaking,
-    so the chunk is left to ``argpartition`` itself.
+    The candidates of ``np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]``, found by a value
+    sort and a threshold (several times faster than the partition of indices). Only where
+    entries tie at the ``kq``-th place does argpartition's tie-breaking decide which are
+    taken: if the tied entries are all one reference row (``same`` numbers the stacked rows,
+    equal for equal rows of a bag: a duplicate in the bag) any choice gives the same
+    candidates and the first are taken; otherwise, and for NaN, argpartition decides.
     """
     n_rows, n_bags, size = d2.shape
     ordered = np.sort(d2, axis=2)
     limit = ordered[:, :, kq - 1 : kq]
-    if (limit < ordered[:, :, kq : kq + 1]).all():  # exactly kq entries <= limit
-        return (np.flatnonzero(d2 <= limit) % (n_bags * size)).reshape(n_rows, n_bags, kq)
-    nearest = np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]
-    return nearest + (size * np.arange(n_bags))[None, :, None]
+    chosen = d2 <= limit
+    rows, bags = np.nonzero(~(limit < ordered[:, :, kq : kq + 1])[:, :, 0])
+    if len(rows):
+        values, at = d2[rows, bags], limit[rows, bags]
+        below, tied = values < at, values == at
+        ids = same.reshape(n_bags, size)[bags]
+        first = ids[np.arange(len(rows)), tied.argmax(axis=1)]
+        one_row = tied.any(axis=1) & ((ids == first[:, None]) | ~tied).all(axis=1)
+        missing = kq - below.sum(axis=1, keepdims=True)
+        chosen[rows, bags] = below | (tied & (np.cumsum(tied, axis=1) <= missing))
+        rows, bags = rows[~one_row], bags[~one_row]
+        if len(rows):  # distinct rows tie (or NaN): argpartition's own choice, slice by slice
+            taken = np.argpartition(d2[rows, bags], kq - 1, axis=1)[:, :kq]
+            chosen[rows, bags] = False
+            chosen[rows[:, None], bags[:, None], taken] = True
+    return (np.flatnonzero(chosen) % (n_bags * size)).reshape(n_rows, n_bags, kq)
 
 
 def _average_path_length(n_samples: np.ndarray) -> np.ndarray:
