@@ -441,17 +441,18 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         n_bags, size, n_feat = refs.shape
         k = self.n_neighbors_
         kq = min(k + 1, size)
-        flat_t = -2.0 * refs.reshape(-1, n_feat).T
+        flat = refs.reshape(-1, n_feat)
+        same = np.unique(flat, axis=0, return_inverse=True)[1].reshape(-1)  # duplicate rows
+        flat_t = -2.0 * flat.T
         flat_sq = np.einsum("bij,bij->bi", refs, refs).ravel()
-        bag_ix = np.arange(n_bags)[None, :, None]
         out = np.empty(Z.shape[0])
         for start in range(0, Z.shape[0], _CHUNK_ROWS):
             q = Z[start : start + _CHUNK_ROWS]
             if kq < size:  # select candidates by BLAS squared distances (minus |q|^2)
                 d2 = q @ flat_t
                 d2 += flat_sq
-                idx = np.argpartition(d2.reshape(len(q), n_bags, size), kq - 1, axis=2)
-                cand = refs[bag_ix, idx[:, :, :kq]]
+                nearest = _smallest_per_bag(d2.reshape(len(q), n_bags, size), kq, same)
+                cand = flat.take(nearest, axis=0)
             else:
                 cand = np.broadcast_to(refs[None], (len(q), n_bags, size, n_feat))
             # exact distances of the candidates, computed row by row: batch-independent
@@ -484,6 +485,38 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         for j in np.flatnonzero(~self.constant_features_):
             total += terms[:, j]  # feature by feature, in order: the same sum as ever
         return total
+
+
+def _smallest_per_bag(d2: np.ndarray, kq: int, same: np.ndarray) -> np.ndarray:
+    """Per row and bag of ``d2`` (rows x bags x size), the ``kq`` smallest entries, as row
+    numbers of the bags stacked (``bag * size + position``), in no particular order.
+
+    The candidates of ``np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]``, found by a value
+    sort and a threshold (several times faster than the partition of indices). Only where
+    entries tie at the ``kq``-th place does argpartition's tie-breaking decide which are
+    taken: if the tied entries are all one reference row (``same`` numbers the stacked rows,
+    equal for equal rows of a bag: a duplicate in the bag) any choice gives the same
+    candidates and the first are taken; otherwise, and for NaN, argpartition decides.
+    """
+    n_rows, n_bags, size = d2.shape
+    ordered = np.sort(d2, axis=2)
+    limit = ordered[:, :, kq - 1 : kq]
+    chosen = d2 <= limit
+    rows, bags = np.nonzero(~(limit < ordered[:, :, kq : kq + 1])[:, :, 0])
+    if len(rows):
+        values, at = d2[rows, bags], limit[rows, bags]
+        below, tied = values < at, values == at
+        ids = same.reshape(n_bags, size)[bags]
+        first = ids[np.arange(len(rows)), tied.argmax(axis=1)]
+        one_row = tied.any(axis=1) & ((ids == first[:, None]) | ~tied).all(axis=1)
+        missing = kq - below.sum(axis=1, keepdims=True)
+        chosen[rows, bags] = below | (tied & (np.cumsum(tied, axis=1) <= missing))
+        rows, bags = rows[~one_row], bags[~one_row]
+        if len(rows):  # distinct rows tie (or NaN): argpartition's own choice, slice by slice
+            taken = np.argpartition(d2[rows, bags], kq - 1, axis=1)[:, :kq]
+            chosen[rows, bags] = False
+            chosen[rows[:, None], bags[:, None], taken] = True
+    return (np.flatnonzero(chosen) % (n_bags * size)).reshape(n_rows, n_bags, kq)
 
 
 def _average_path_length(n_samples: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.metrics import roc_auc_score
 
 from bench import adbench
+from model import engine as engine_module
 from model.engine import MEMBERS, OutlierEnsemble
 
 FAST = {"n_estimators": 25}
@@ -262,6 +263,59 @@ def test_packed_forest_survives_pickle_and_old_models_fall_back(wide) -> None:
     for name in [k for k in vars(restored) if k.startswith("forest_") and k != "forest_"]:
         delattr(restored, name)  # as a model pickled before the packed forest existed
     np.testing.assert_array_equal(restored.score_samples(Q), expected)
+
+
+# ------------------------------------------------------------ kNN candidate selection
+def _argpartition_sets(d2: np.ndarray, kq: int, same: np.ndarray | None = None) -> np.ndarray:
+    """The candidates the kNN member used to take: argpartition's, as stacked row numbers."""
+    nearest = np.argpartition(d2, kq - 1, axis=2)[:, :, :kq]
+    return np.sort(nearest + d2.shape[2] * np.arange(d2.shape[1])[None, :, None], axis=2)
+
+
+@pytest.mark.parametrize(
+    "case", ["distinct", "ties_inside", "distinct_rows_tie", "duplicate_rows_tie", "nan"]
+)
+def test_smallest_per_bag_takes_argpartitions_candidates(case: str) -> None:
+    """The same set as argpartition, or (tied duplicates) one of the same reference rows."""
+    rng = np.random.default_rng(4)
+    n_rows, n_bags, size, kq = 64, 3, 40, 11
+    d2 = rng.normal(size=(n_rows, n_bags, size))
+    same = np.arange(n_bags * size)  # every reference row distinct...
+    if case == "ties_inside":  # equal values among the kq smallest: the set is still unique
+        d2[:, :, :5] = -10.0
+    if case in ("distinct_rows_tie", "duplicate_rows_tie"):  # the kq-th and next are equal
+        d2[7, 1, :] = np.r_[np.full(kq - 1, -5.0), [1.0, 1.0, 1.0], np.full(size - kq - 2, 9.0)]
+        d2[9, 2, 3:6] = -20.0
+        d2[9, 2, 6:] = 9.0
+        d2[9, 2, :3] = np.sort(d2[9, 2, :3])
+    if case == "duplicate_rows_tie":  # ...but these three are one row, thrice, in its bag
+        same[size + kq - 1 : size + kq + 2] = same[size + kq - 1]
+    if case == "nan":
+        d2[3, 0, :30] = np.nan
+    chosen = np.sort(engine_module._smallest_per_bag(d2, kq, same), axis=2)
+    expected = _argpartition_sets(d2, kq)
+    assert chosen.shape == expected.shape
+    np.testing.assert_array_equal(same[chosen], same[expected])
+    if case != "duplicate_rows_tie":
+        np.testing.assert_array_equal(chosen, expected)
+
+
+@pytest.mark.parametrize("duplicates", [False, True])
+def test_knn_scores_unchanged_by_the_selection(
+    wide, duplicates: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The member's raw scores are those of the argpartition selection, bit for bit, also
+    when reference sets hold the same row several times (ties at the k-th place)."""
+    X, est = wide
+    if duplicates:
+        est = clone(est).fit(X)
+        est.references_[:, 100:140] = est.references_[:, 60:100]
+        est.references_[1, 1:3] = est.references_[1, 0]
+    Z = est._scale(est._impute(np.vstack([X, _query_rows(X, 1000, seed=11)])))
+    Z = np.vstack([Z, est.references_.reshape(-1, Z.shape[1])])  # rows sitting on references
+    fast = est._knn_scores(Z)
+    monkeypatch.setattr(engine_module, "_smallest_per_bag", _argpartition_sets)
+    np.testing.assert_array_equal(fast, est._knn_scores(Z))
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")

@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from model.features.lookup import as_dict, lookup, lookup_many
+from model.features.lookup import as_dict, distinct_tuple_keys, lookup, lookup_many
 
 FAST_Z = -2.0
 SLOW_Z = 2.0
@@ -198,16 +198,14 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         """``transform``'s columns as arrays by name (no frame: for scoring few rows)."""
         check_is_fitted(self, "lookups_")
         tables = self.lookups_
-        officer = X["officer_id"].to_numpy(dtype=object)
-        agent = X["agent_id"].to_numpy(dtype=object)
+        officer, agent = X["officer_id"], X["agent_id"]
         officer_names = [name for name in self.feature_names_out_ if name.startswith("officer_")]
         out = lookup_many(officer, {name: tables[name] for name in officer_names}, 0.0)
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )
-        has_pair = ~pd.isna(agent) & ~pd.isna(officer)
-        pair = np.empty(len(X), dtype=object)
-        pair[:] = list(zip(agent, officer, strict=True))
+        has_pair = np.asarray(~pd.isna(agent) & ~pd.isna(officer), dtype=bool)
+        pair = distinct_tuple_keys(X, ["agent_id", "officer_id"])
         out["agent_pair_lift"] = np.where(
             has_pair, lookup(pair, tables["agent_pair_lift"], 1.0), 1.0
         )

@@ -6,7 +6,9 @@ scores single applications, so look-ups go through plain dicts. Same results eit
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeAlias, TypeGuard
 
 import numpy as np
 import pandas as pd
@@ -15,15 +17,32 @@ import pandas as pd
 _VECTORISED_FROM = 512
 
 
-def lookup(
-    keys: pd.Series | np.ndarray, mapping: Mapping[Hashable, float], default: float
-) -> np.ndarray:
+@dataclass(frozen=True)
+class DistinctKeys:
+    """The keys of many rows as each distinct key once and, per row, where its key is:
+    ``keys[positions]`` are the rows' keys. A look-up then costs one per distinct key."""
+
+    keys: np.ndarray
+    positions: np.ndarray
+
+
+Keys: TypeAlias = pd.Series | np.ndarray | DistinctKeys
+
+
+def _is_string(values: object) -> TypeGuard[pd.Series]:
+    """A pandas string column (Arrow-backed once loaded): hashed and compared in Arrow."""
+    return isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype)
+
+
+def lookup(keys: Keys, mapping: Mapping[Hashable, float], default: float) -> np.ndarray:
     """``mapping[key]`` for each key as floats; ``default`` where absent, NaN or NA."""
-    values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
+    if isinstance(keys, DistinctKeys):
+        return lookup(keys.keys, mapping, default)[keys.positions]
     if not len(mapping):
-        return np.full(len(values), float(default))
-    if len(values) > _VECTORISED_FROM:
-        return lookup_many(values, {"": mapping}, default)[""]
+        return np.full(len(keys), float(default))
+    if len(keys) > _VECTORISED_FROM:
+        return lookup_many(keys, {"": mapping}, default)[""]
+    values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
     get = mapping.get
     out = np.fromiter(
         (get(key, default) if isinstance(key, Hashable) else default for key in values),
@@ -34,15 +53,21 @@ def lookup(
 
 
 def lookup_many(
-    keys: pd.Series | np.ndarray, mappings: Mapping[str, Mapping[Hashable, float]], default: float
+    keys: Keys, mappings: Mapping[str, Mapping[Hashable, float]], default: float
 ) -> dict[str, np.ndarray]:
     """``lookup`` of the same keys in several mappings, hashing the keys only once."""
-    values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
-    if len(values) <= _VECTORISED_FROM:
+    if isinstance(keys, DistinctKeys):
+        found = lookup_many(keys.keys, mappings, default)
+        return {name: values[keys.positions] for name, values in found.items()}
+    if len(keys) <= _VECTORISED_FROM:
+        values = keys.to_numpy(dtype=object) if isinstance(keys, pd.Series) else keys
         return {name: lookup(values, mapping, default) for name, mapping in mappings.items()}
     # Hash the keys once (pandas' C code; NA becomes -1), then look up only distinct keys:
-    # the per-key Python loop costs ~2 us a row.
-    codes, uniques = pd.factorize(values)
+    # the per-key Python loop costs ~2 us a row. A string column is hashed as it is (Arrow),
+    # not first turned into a Python object per cell.
+    if isinstance(keys, pd.Series) and not _is_string(keys):
+        keys = keys.to_numpy(dtype=object)
+    codes, uniques = pd.factorize(keys)
     out = {}
     for name, mapping in mappings.items():
         get = mapping.get
@@ -54,6 +79,8 @@ def lookup_many(
 
 def equals(values: pd.Series | np.ndarray, text: str) -> np.ndarray:
     """``values == text`` as plain booleans, False where missing (``.eq(text).fillna(False)``)."""
+    if len(values) > _VECTORISED_FROM and _is_string(values):  # Arrow's comparison
+        return values.eq(text).fillna(False).to_numpy(dtype=bool)
     cells = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
     if len(cells) > _VECTORISED_FROM:
         texts = pd.Series(cells, dtype=object)
@@ -74,6 +101,64 @@ def joined_keys(
         return joined.to_numpy(dtype=object)
     parts = [frame[column].to_numpy(dtype=object) for column in columns]
     return np.array(["|".join(map(str, row)) for row in zip(*parts, strict=True)], dtype=object)
+
+
+def _factorizable(values: object) -> bool:
+    """Values whose equal elements have one text: strings, integers (not objects: 1, 1.0
+    and True are equal keys but three texts)."""
+    if not isinstance(values, pd.Series):
+        return False
+    return isinstance(values.dtype, pd.StringDtype) or pd.api.types.is_integer_dtype(values.dtype)
+
+
+def distinct_rows(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """One row for each distinct combination of the columns' values (NA is a value), and for
+    every row the position of its combination among those: ``(first_rows, positions)``."""
+    combined = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)  # NA: -1
+        # re-numbered densely after each column, so the product never overflows
+        combined = pd.factorize(combined * (len(uniques) + 1) + (codes + 1))[0]
+    _, first, positions = np.unique(combined, return_index=True, return_inverse=True)
+    return first, positions
+
+
+def _distinct_keys(
+    frame: pd.DataFrame | Mapping[str, pd.Series],
+    columns: Sequence[str],
+    keys_of: Callable[[pd.DataFrame | Mapping[str, pd.Series], Sequence[str]], np.ndarray],
+) -> np.ndarray | DistinctKeys:
+    """``keys_of(frame, columns)``, for a large batch of string or integer columns as
+    ``DistinctKeys``: the key of each distinct combination of values is made once, from one
+    of its rows, instead of making and then hashing a key per row."""
+    series = [frame[column] for column in columns]
+    if len(series[0]) <= _VECTORISED_FROM or not all(map(_factorizable, series)):
+        return keys_of(frame, columns)
+    first, positions = distinct_rows(series)
+    chosen = {column: values.iloc[first] for column, values in zip(columns, series, strict=True)}
+    return DistinctKeys(keys_of(chosen, columns), positions)
+
+
+def distinct_joined_keys(
+    frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
+) -> np.ndarray | DistinctKeys:
+    """``joined_keys``, for a large batch as ``DistinctKeys`` (see ``_distinct_keys``)."""
+    return _distinct_keys(frame, columns, joined_keys)
+
+
+def tuple_keys(frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]) -> np.ndarray:
+    """One tuple of the columns' values per row (NA as ``pd.NA``), as a MultiIndex's keys."""
+    cells = [frame[column].to_numpy(dtype=object) for column in columns]
+    keys = np.empty(len(cells[0]), dtype=object)
+    keys[:] = list(zip(*cells, strict=True))
+    return keys
+
+
+def distinct_tuple_keys(
+    frame: pd.DataFrame | Mapping[str, pd.Series], columns: Sequence[str]
+) -> np.ndarray | DistinctKeys:
+    """``tuple_keys``, for a large batch as ``DistinctKeys`` (see ``_distinct_keys``)."""
+    return _distinct_keys(frame, columns, tuple_keys)
 
 
 def as_dict(series: pd.Series) -> dict[Hashable, float]:

@@ -16,7 +16,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from model.features.lookup import joined_keys, lookup
+from model.features.lookup import Keys, distinct_joined_keys, joined_keys, lookup
 
 MAD_TO_SIGMA = 1.4826
 
@@ -88,14 +88,14 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         )
         return self
 
-    def _base(self, frame: pd.DataFrame, office_service: np.ndarray | None = None) -> np.ndarray:
+    def _base(self, frame: pd.DataFrame, office_service: Keys | None = None) -> np.ndarray:
         if office_service is None:
             office_service = joined_keys(frame, ["office_id", "service_code"])
         service = lookup(frame["service_code"], self.base_service_, 0.0)
         base = lookup(office_service, self.base_office_service_, np.nan)
         return np.where(np.isnan(base), service, base)
 
-    def residual(self, X: pd.DataFrame, office_service: np.ndarray | None = None) -> np.ndarray:
+    def residual(self, X: pd.DataFrame, office_service: Keys | None = None) -> np.ndarray:
         """Log time ratio left after all peer baselines (NaN when no time is known)."""
         check_is_fitted(self, "shifts_")
         # The key columns only (no copy of X with a week column: that costs more than the
@@ -107,7 +107,8 @@ class PeerTiming(TransformerMixin, BaseEstimator):
         sla = np.asarray(X["sla_working_days"], dtype=float)
         residual = (np.log1p(days) - np.log1p(sla)) - base
         for name, columns, _ in self._stages():
-            residual = residual - lookup(joined_keys(keys, columns), self.shifts_[name], 0.0)
+            stage = distinct_joined_keys(keys, columns)
+            residual = residual - lookup(stage, self.shifts_[name], 0.0)
         return residual
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -115,7 +116,7 @@ class PeerTiming(TransformerMixin, BaseEstimator):
 
     def transform_columns(self, X: pd.DataFrame) -> dict[str, np.ndarray]:
         """``transform``'s columns as arrays by name (no frame: for scoring few rows)."""
-        office_service = joined_keys(X, ["office_id", "service_code"])
+        office_service = distinct_joined_keys(X, ["office_id", "service_code"])
         residual = self.residual(X, office_service)
         z = residual / lookup(X["service_code"], self.scale_service_, self.scale_default_)
         days = np.asarray(X["processing_working_days"], dtype=float)
