@@ -180,7 +180,9 @@ class RedFlagRules(BaseEstimator):
         # jasa files with everyone, and one bad file of theirs says little of the others).
         confirmed = f(F, "officer_confirmed") + f(F, "agent_confirmed") * (tied > 0)
         record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(f(F, "officer_dismissed") / 10.0))
-        p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.5 + 0.5 * _clip01(own / 1.0))
+        # Like the officer's record, it amplifies the file's own signals: on a clean file of a
+        # confirmed officer it lifts little (most of an extorter's files are honest ones).
+        p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.1 + 0.9 * _clip01(own / 1.0))
 
     def points(self, F: Features) -> pd.DataFrame:
         p: Points = {}

@@ -634,3 +634,23 @@ def test_a_lone_survey_gap_or_complaint_counts_half(fitted: RiskModel, world: tu
         [0.5 * full, full, full, full]
     )
     assert points.loc[1, "HELD_PAST_STANDARD"] > 0 and points.loc[3, "FEE_ON_FREE_SERVICE"] == 3.0
+
+
+def test_a_confirmed_verdict_lifts_the_officers_suspicious_files_not_the_clean_ones(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Three confirmed verdicts on an officer: a file of theirs with a free-service fee gets
+    the full lift; a clean file of theirs a tenth of it, and stays in the low band."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(2)).reset_index(drop=True)
+    for name in fitted.features_.get_feature_names_out():
+        if F[name].dtype.kind == "f" and name not in ("sla_working_days", "official_fee_idr"):
+            F[name] = 0.0
+    F["officer_confirmed"] = 3.0
+    F["fee_on_free_service"] = [0.0, 1.0]
+    points = fitted.rules_.points(F)
+    clean, suspicious = points["CONFIRMED_BEFORE"].tolist()
+    assert suspicious == pytest.approx(fitted.rules_.verdict_weight)
+    assert clean == pytest.approx(0.1 * suspicious)
+    risk = fitted._risk_from_points(points.iloc[[0]])
+    assert fitted.band(risk)[0] == "low"
