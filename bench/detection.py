@@ -245,16 +245,30 @@ def _train(data_dir: Path, truth_dir: Path, scratch: Path, seed: int) -> TrainRe
 
 
 def supervisor_outcomes(
-    scores: pd.DataFrame, truth: pd.DataFrame, n: int, top_share: float, seed: int
+    scores: pd.DataFrame,
+    truth: pd.DataFrame,
+    n: int,
+    top_share: float,
+    seed: int,
+    band_share: float = 0.0,
 ) -> pd.DataFrame:
-    """n reviewed cases: the top of the queue plus a random sample of the rest, from truth."""
+    """n reviewed cases: the top of the queue, a random sample of the medium band
+    (``band_share`` of them: cases a supervisor reviews so the model learns where it is
+    unsure) and a random sample of the rest, labelled from truth."""
     rng = np.random.default_rng(seed)
-    order = scores.sort_values("risk_score", ascending=False, kind="stable")["transaction_id"]
+    ranked = scores.sort_values("risk_score", ascending=False, kind="stable")
+    order = ranked["transaction_id"].to_numpy()
     n_top = round(n * top_share)
-    top = order.iloc[:n_top].tolist()
-    rest = order.iloc[n_top:].to_numpy()
-    random = rng.choice(rest, size=min(n - n_top, len(rest)), replace=False).tolist()
-    reviewed = pd.DataFrame({"transaction_id": top + random})
+    top = order[:n_top].tolist()
+    rest = order[n_top:]
+    band = np.array([], dtype=object)
+    if band_share > 0:
+        medium = rest[ranked["risk_band"].to_numpy()[n_top:] == "medium"]
+        band = rng.choice(medium, size=min(round(n * band_share), len(medium)), replace=False)
+        rest = rest[~np.isin(rest, band)]
+    n_random = min(n - n_top - len(band), len(rest))
+    random = rng.choice(rest, size=max(n_random, 0), replace=False).tolist()
+    reviewed = pd.DataFrame({"transaction_id": top + band.tolist() + random})
     labels = truth.set_index("transaction_id")["is_irregular"]
     irregular = reviewed["transaction_id"].map(labels).fillna(0).astype(int)
     reviewed["outcome"] = np.where(irregular == 1, "confirmed", "dismissed")
@@ -326,7 +340,9 @@ def _labelled_run(
 ) -> dict[str, float]:
     """Sidak with and without ``args.labels`` supervisor verdicts, on unreviewed cases."""
     truth, _ = load_truth(world / "truth")
-    outcomes = supervisor_outcomes(sidak.scores, truth, args.labels, args.top_share, seed)
+    outcomes = supervisor_outcomes(
+        sidak.scores, truth, args.labels, args.top_share, seed, args.band_share
+    )
     labelled_dir = _labelled_copy(world, outcomes, scratch / "data")
     relabelled = _train(labelled_dir, world / "truth", scratch, args.model_seed)
     reviewed = set(outcomes["transaction_id"])
@@ -334,6 +350,7 @@ def _labelled_run(
     after = _evaluate(relabelled.scores, world, dataset, None, reviewed, seed)
     return {
         "n_labels": float(len(outcomes)),
+        "n_band": float(round(args.labels * args.band_share)),
         "n_confirmed": float((outcomes["outcome"] == "confirmed").sum()),
         "ap_unlabelled": before["average_precision"],
         "ap_labelled": after["average_precision"],
@@ -362,7 +379,8 @@ def print_world(
     print(_table(results).to_string(float_format=lambda v: f"{v:.3f}"))
     print(f"AP ratio sidak / redflags: {_ratio(results):.2f}")
     print(
-        f"with {int(labelled['n_labels'])} verdicts ({int(labelled['n_confirmed'])} confirmed): "
+        f"with {int(labelled['n_labels'])} verdicts ({int(labelled['n_confirmed'])} confirmed, "
+        f"{int(labelled['n_band'])} from the medium band): "
         f"AP {labelled['ap_unlabelled']:.3f} -> {labelled['ap_labelled']:.3f}, "
         f"precision@100 {labelled['p100_unlabelled']:.3f} -> {labelled['p100_labelled']:.3f} "
         "(on unreviewed transactions)"
@@ -529,6 +547,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
     parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
+    parser.add_argument(
+        "--band-share",
+        type=float,
+        default=0.0,
+        help="verdicts drawn at random from the medium band (e.g. 0.5 with --top-share 0.5)",
+    )
     parser.add_argument("--model-seed", type=int, default=Settings().random_seed)
     parser.add_argument("--output", type=Path, default=None, help="CSV of all metrics")
     parser.add_argument("--workdir", type=Path, default=None, help="keep worlds here")

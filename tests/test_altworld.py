@@ -85,3 +85,29 @@ def test_sidak_finds_what_the_third_generator_plants(tmp_path: Path) -> None:
     )
     risk = model.score_samples(dataset.transactions, dataset.complaints)
     assert average_precision_score(truth["is_irregular"], risk) > 0.5
+
+
+def test_supervisor_verdicts_can_include_the_medium_band() -> None:
+    from bench.detection import supervisor_outcomes
+
+    n = 1000
+    scores = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i}" for i in range(n)],
+            "risk_score": [1 - i / n for i in range(n)],
+            "risk_band": ["high"] * 100 + ["medium"] * 300 + ["low"] * 600,
+        }
+    )
+    truth = pd.DataFrame({"transaction_id": scores["transaction_id"], "is_irregular": 0})
+    truth.loc[:150, "is_irregular"] = 1
+    plain = supervisor_outcomes(scores, truth, 100, 0.8, seed=0)
+    mixed = supervisor_outcomes(scores, truth, 100, 0.5, seed=0, band_share=0.4)
+    for outcomes in (plain, mixed):
+        assert len(outcomes) == 100 and outcomes["transaction_id"].is_unique
+    band = set(scores.loc[scores["risk_band"] == "medium", "transaction_id"])
+    ids = mixed["transaction_id"].tolist()
+    assert ids[:50] == scores["transaction_id"].head(50).tolist()
+    assert set(ids[50:90]) <= band  # the last 10 at random from the rest of the queue
+    assert plain["transaction_id"].head(80).tolist() == scores["transaction_id"].head(80).tolist()
+    assert mixed.set_index("transaction_id").loc["T10", "outcome"] == "confirmed"
+    assert mixed.set_index("transaction_id").loc[ids[-1], "outcome"] == "dismissed"
