@@ -41,9 +41,11 @@ from model.explain import (
 )
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
-# Bumped whenever the fitted state changes shape: bundles of another format are refused
-# with a clear message instead of failing half-way through scoring.
-MODEL_FORMAT = 5
+# Bumped whenever the fitted state changes shape, or the rules change what a fitted model's
+# scores mean (its bands and evaluation were set from its own scores): bundles of another
+# format are refused with a clear message instead of failing half-way through scoring or
+# scoring differently from what was evaluated. 6: weak and lone signals corroborate.
+MODEL_FORMAT = 6
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
