@@ -221,6 +221,10 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
                 [Z[np.sort(rng.choice(n, size, replace=False))] for _ in range(bags)]
             )
             self.n_neighbors_ = max(1, min(self.n_neighbors, size - 1))
+            # Each stacked reference row numbered by its value (duplicates share a number):
+            # the kNN candidate selection's tie rule, fitted once, not per scoring call.
+            flat = self.references_.reshape(-1, Z.shape[1])
+            self.reference_ids_ = np.unique(flat, axis=0, return_inverse=True)[1].reshape(-1)
         if "iforest" in self.members_:
             self.forest_ = IsolationForest(
                 n_estimators=self.n_estimators,
@@ -442,7 +446,7 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         k = self.n_neighbors_
         kq = min(k + 1, size)
         flat = refs.reshape(-1, n_feat)
-        same = np.unique(flat, axis=0, return_inverse=True)[1].reshape(-1)  # duplicate rows
+        same = self.reference_ids_
         flat_t = -2.0 * flat.T
         flat_sq = np.einsum("bij,bij->bi", refs, refs).ravel()
         out = np.empty(Z.shape[0])
