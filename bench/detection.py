@@ -560,7 +560,14 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--big-rows", type=int, default=1_000_000)
     parser.add_argument("--big-offices", type=int, default=40)
     parser.add_argument("--skip-detection", action="store_true")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    shares = (args.top_share, args.band_share)
+    if min(shares) < 0 or sum(shares) > 1:
+        parser.error(
+            f"--top-share {args.top_share} and --band-share {args.band_share}: each at least 0, "
+            "together at most 1 (the rest of the verdicts are drawn at random)"
+        )
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -111,3 +111,12 @@ def test_supervisor_verdicts_can_include_the_medium_band() -> None:
     assert plain["transaction_id"].head(80).tolist() == scores["transaction_id"].head(80).tolist()
     assert mixed.set_index("transaction_id").loc["T10", "outcome"] == "confirmed"
     assert mixed.set_index("transaction_id").loc[ids[-1], "outcome"] == "dismissed"
+
+
+def test_verdict_shares_beyond_the_whole_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.detection import parse_args
+
+    assert parse_args(["--top-share", "0.5", "--band-share", "0.5"]).band_share == 0.5
+    with pytest.raises(SystemExit):
+        parse_args(["--band-share", "0.5"])  # with the default 0.8 from the top
+    assert "together at most 1" in capsys.readouterr().err
