@@ -45,7 +45,8 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # scores mean (its bands and evaluation were set from its own scores): bundles of another
 # format are refused with a clear message instead of failing half-way through scoring or
 # scoring differently from what was evaluated. 6: weak and lone signals corroborate.
-MODEL_FORMAT = 6
+# 7: the officer's fee record (per service) lifts their files in proportion.
+MODEL_FORMAT = 7
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -122,12 +123,14 @@ class RedFlagRules(BaseEstimator):
         delay_weight: float = 0.8,
         speed_weight: float = 0.5,
         officer_weight: float = 1.5,
+        fee_record_weight: float = 2.0,
         verdict_weight: float = 2.0,
     ) -> None:
         self.fee_weight = fee_weight
         self.delay_weight = delay_weight
         self.speed_weight = speed_weight
         self.officer_weight = officer_weight
+        self.fee_record_weight = fee_record_weight
         self.verdict_weight = verdict_weight
 
     def fit(self, F: pd.DataFrame, y: object = None) -> RedFlagRules:
@@ -174,7 +177,17 @@ class RedFlagRules(BaseEstimator):
         intermediary is tied to its officer, in [0, 1]."""
         # The officer's record mostly amplifies a file's own signals; on a clean file it only
         # lifts it above files of officers without such a record.
-        p["OFFICER_PATTERN"] = self.officer_weight * officer * (0.25 + 0.75 * _clip01(own / 1.0))
+        # How much more often than colleagues an officer's files carry fees beyond the
+        # tariff (on this service, where an officer's levies concentrate) estimates how often
+        # they take money: it lifts every file of theirs in proportion, receipt or not, so an
+        # officer caught on one file in four ranks above one caught on one in twenty (the
+        # record above is capped, and alone it cannot tell them apart).
+        fee_record = np.maximum(
+            f(F, "officer_fee_signal_excess"), f(F, "officer_service_fee_excess")
+        )
+        p["OFFICER_PATTERN"] = self.officer_weight * officer * (
+            0.25 + 0.75 * _clip01(own / 1.0)
+        ) + self.fee_record_weight * np.clip(fee_record, 0.0, 1.0)
         fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.7 + 0.3 * _clip01(fast))
         # Supervisors' verdicts on other files of the same officer or intermediary.

@@ -178,6 +178,13 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
         "This officer's files carry fees beyond the tariff more often than office "
         "colleagues' (+{pp} percentage points)",
     ),
+    # The fee record on the file's own service, where it is stronger than the overall one.
+    "officer_service_fee_excess": (
+        "Pada layanan ini, berkas petugas ini lebih sering memuat biaya di luar tarif "
+        "dibanding rekan sekantor (+{pp} poin persen)",
+        "On this service, this officer's files carry fees beyond the tariff more often than "
+        "office colleagues' (+{pp} percentage points)",
+    ),
     "officer_spread_excess": (
         "Waktu proses petugas ini jauh lebih tidak menentu dibanding rekan sekantor "
         "(sebagian sangat cepat, sebagian tertahan)",
@@ -252,13 +259,21 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     """For each row, the sentence of the strongest weighted part of the officer's record."""
     names = [name for name, _, _ in OFFICER_RECORD]
     values = np.column_stack([data.floats(name, rows) for name in names])
+    # The fee record counts on the file's service where the officer's fees concentrate.
+    fee = names.index("officer_fee_signal_excess")
+    on_service = data.floats("officer_service_fee_excess", rows)
+    service_stronger = on_service > values[:, fee]
+    values[:, fee] = np.maximum(values[:, fee], on_service)
     weights = np.array([weight for _, weight, _ in OFFICER_RECORD])
     caps = np.array([cap for _, _, cap in OFFICER_RECORD])
     strongest = np.argmax(weights * np.minimum(values, caps), axis=1)
     out = []
     for row, which in enumerate(strongest):
         value = values[row, which]
-        text = _in(language, OFFICER_SENTENCES[names[which]])
+        name = names[which]
+        if which == fee and service_stronger[row]:
+            name = "officer_service_fee_excess"
+        text = _in(language, OFFICER_SENTENCES[name])
         out.append(text.format(pp=f"{100 * value:.0f}", rate=_decimal(value, language)))
     return out
 

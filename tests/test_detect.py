@@ -389,15 +389,22 @@ def test_officer_pattern_names_the_strongest_part_of_the_record() -> None:
 
     features = pd.DataFrame(
         {
-            "officer_fee_signal_excess": [0.30, 0.0, 0.0],
-            "officer_spread_excess": [0.1, 1.5, 0.0],
-            "officer_fast_excess": [0.0, 0.0, 0.0],
-            "officer_slow_excess": [0.0, 0.0, 0.0],
-            "officer_money_complaints": [0.0, 0.5, 2.5],
+            "officer_fee_signal_excess": [0.30, 0.0, 0.0, 0.05, 0.30],
+            "officer_spread_excess": [0.1, 1.5, 0.0, 0.2, 0.1],
+            "officer_fast_excess": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "officer_slow_excess": [0.0, 0.0, 0.0, 0.0, 0.0],
+            "officer_money_complaints": [0.0, 0.5, 2.5, 0.0, 0.0],
+            # the fee record on the file's own service: named where it is the stronger one
+            "officer_service_fee_excess": [0.0, 0.0, 0.0, 0.40, 0.10],
         }
     )
-    points = pd.DataFrame({"OFFICER_PATTERN": [1.0, 1.0, 1.0]})
+    points = pd.DataFrame({"OFFICER_PATTERN": [1.0] * 5})
     messages = [r[0]["message"] for r in build_reasons(features, points, "id")]
+    assert messages[3] == (
+        "Pada layanan ini, berkas petugas ini lebih sering memuat biaya di luar tarif "
+        "dibanding rekan sekantor (+40 poin persen)"
+    )
+    assert messages[4] == messages[0]  # the officer's overall record is the stronger one
     assert (
         messages[0].startswith("Berkas petugas ini lebih sering memuat biaya")
         and "+30 poin" in messages[0]
@@ -654,3 +661,43 @@ def test_a_confirmed_verdict_lifts_the_officers_suspicious_files_not_the_clean_o
     assert clean == pytest.approx(0.1 * suspicious)
     risk = fitted._risk_from_points(points.iloc[[0]])
     assert fitted.band(risk)[0] == "low"
+
+
+def test_an_officers_fee_record_is_kept_per_service(fitted: RiskModel, world: tuple) -> None:
+    """OFF-1-0 charges for free documents (KTP, AKTA): their files on those services carry the
+    record; their other services much less, and honest colleagues none."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions)
+    record = F.groupby(["officer_id", "service_code"])["officer_service_fee_excess"].first()
+    assert record["OFF-1-0", "KTP"] > 0.1 and record["OFF-1-0", "AKTA"] > 0.1
+    assert record["OFF-1-0", "REKLAME"] < 0.5 * record["OFF-1-0", "KTP"]
+    honest = record.drop(index="OFF-1-0", level="officer_id")
+    assert honest.max() < 0.02
+    # one file alone reads the same stored figure
+    one = fitted.features_.transform(
+        transactions.iloc[[int(np.argmax(F["officer_service_fee_excess"]))]]
+    )
+    assert one["officer_service_fee_excess"].iloc[0] == pytest.approx(
+        F["officer_service_fee_excess"].max()
+    )
+
+
+def test_the_fee_record_lifts_an_officers_files_in_proportion(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """A clean file of an officer whose files carry fees beyond the tariff twice as often
+    gets twice the lift; the record on the file's own service counts where it is stronger."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(4)).reset_index(drop=True)
+    for name in fitted.features_.get_feature_names_out():
+        if F[name].dtype.kind == "f" and name not in ("sla_working_days", "official_fee_idr"):
+            F[name] = 0.0
+    F["officer_fee_signal_excess"] = [0.0, 0.1, 0.2, 0.1]
+    F["officer_service_fee_excess"] = [0.0, 0.0, 0.0, 0.3]
+    officer = fitted.rules_.points(F)["OFFICER_PATTERN"].to_numpy()
+    assert officer[0] == 0.0
+    lift = officer - fitted.rules_.officer_weight * 0.25 * np.minimum(
+        3 * F["officer_fee_signal_excess"].to_numpy(), 1
+    )
+    assert lift[1:] == pytest.approx(fitted.rules_.fee_record_weight * np.array([0.1, 0.2, 0.3]))
+    assert officer[2] > officer[1] and officer[3] > officer[2]

@@ -54,6 +54,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             _fast=(relative < FAST_Z).astype(float), _slow=(relative > SLOW_Z).astype(float)
         )
         self.officers_ = self._fit_officers(frame, complaints)
+        self.officer_services_ = self._fit_officer_services(frame, self.officers_)
         self.offices_ = self._fit_offices(frame, complaints)
         self.agents_, self.pairs_ = self._fit_agents(frame)
         self.verdicts_ = {key: self._fit_verdicts(X, y, key) for key in ("officer_id", "agent_id")}
@@ -66,6 +67,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "officer_slow_excess",
                 "officer_median_z",
                 "officer_money_complaints",
+                "officer_service_fee_excess",
                 "office_money_complaints",
                 "agent_pair_lift",
                 "agent_pair_share",
@@ -126,6 +128,30 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         stats["money_complaints"] = self._complaints_per_100(stats, complaints, "officer_id")
         return stats.set_index("officer_id")[list(self._officer_columns())]
 
+    def _fit_officer_services(self, frame: pd.DataFrame, officers: pd.DataFrame) -> pd.Series:
+        """Per (officer, service): how much more often than colleagues on the same service
+        in the same office the officer's files carry fee signals. An officer who takes money
+        tends to take it on the services where applicants pay it, so the rate is kept per
+        service, shrunk toward the officer's overall rate (a service they handled a few times
+        says little on its own)."""
+        known = frame[frame["officer_id"].notna() & frame["service_code"].notna()]
+        if known.empty or officers.empty:
+            return pd.Series(dtype=float)
+        keys = ["office_id", "officer_id", "service_code"]
+        pairs = known.groupby(keys, observed=True)["fee_signal"].agg(["sum", "size"]).reset_index()
+        office_service = known.groupby(["office_id", "service_code"], observed=True)["fee_signal"]
+        typical = office_service.mean().rename("typical").reset_index()
+        pairs = pairs.merge(typical, on=["office_id", "service_code"], how="left")
+        office_rate = known.groupby("office_id", observed=True)["fee_signal"].mean()
+        officer_rate = officers["fee_signal_excess"] + officers["office_id"].map(office_rate)
+        prior = pairs["officer_id"].map(officer_rate[~officer_rate.index.duplicated()])
+        rate = _shrunk_rate(pairs["sum"], pairs["size"], prior.fillna(pairs["typical"]), 10.0)
+        excess = (rate - pairs["typical"]).clip(lower=0).fillna(0.0)
+        return pd.Series(
+            excess.to_numpy(),
+            index=pd.MultiIndex.from_frame(pairs[["officer_id", "service_code"]]),
+        )
+
     @staticmethod
     def _officer_columns() -> tuple[str, ...]:
         return (
@@ -181,6 +207,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
 
         statistics = self._officer_columns()[2:]  # everything but office_id and n
         tables = {f"officer_{name}": column(self.officers_, name) for name in statistics}
+        tables["officer_service_fee_excess"] = as_dict(self.officer_services_)
         tables["office_money_complaints"] = column(self.offices_, "money_complaints")
         tables["agent_median_z"] = column(self.agents_, "median_z")
         for name in ("lift", "share"):
@@ -199,10 +226,19 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "lookups_")
         tables = self.lookups_
         officer, agent = X["officer_id"], X["agent_id"]
-        officer_names = [name for name in self.feature_names_out_ if name.startswith("officer_")]
+        officer_names = [
+            name
+            for name in self.feature_names_out_
+            if name.startswith("officer_") and name != "officer_service_fee_excess"
+        ]
         out = lookup_many(officer, {name: tables[name] for name in officer_names}, 0.0)
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
+        )
+        has_service = np.asarray(~pd.isna(officer) & ~pd.isna(X["service_code"]), dtype=bool)
+        service = distinct_tuple_keys(X, ["officer_id", "service_code"])
+        out["officer_service_fee_excess"] = np.where(
+            has_service, lookup(service, tables["officer_service_fee_excess"], 0.0), 0.0
         )
         has_pair = np.asarray(~pd.isna(agent) & ~pd.isna(officer), dtype=bool)
         pair = distinct_tuple_keys(X, ["agent_id", "officer_id"])
