@@ -45,7 +45,8 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # scores mean (its bands and evaluation were set from its own scores): bundles of another
 # format are refused with a clear message instead of failing half-way through scoring or
 # scoring differently from what was evaluated. 6: weak and lone signals corroborate.
-# 7: the officer's fee record (per service) lifts their files in proportion.
+# 7: the officer's fee record (per service) lifts their files in proportion; the
+# officer's record no longer corroborates the outlier engine on a file.
 MODEL_FORMAT = 7
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
@@ -372,10 +373,11 @@ class RiskModel(BaseEstimator):
         quantile = self._engine_quantile(F)
         # Only the rarest 3% of combinations add evidence; the rest is ordinary variation.
         # Unusual is not irregular (a big legal fee, a busy agency, a noisy survey answer are
-        # all rare): the engine mostly corroborates the named signals, and alone it counts
-        # for a little.
+        # all rare): the engine mostly corroborates the file's named signals, and alone it
+        # counts for a little. The officer's record is not the file's: an extreme officer's
+        # clean files are rare combinations too, and the record already lifts them.
         rare = np.clip((quantile - 0.97) / 0.03, 0, 1)
-        named = _clip01(points.to_numpy().sum(axis=1) / 1.0)
+        named = _clip01(points.drop(columns="OFFICER_PATTERN").to_numpy().sum(axis=1) / 1.0)
         points["UNUSUAL_PATTERN"] = self.engine_weight * rare * (0.1 + 0.9 * named)
         return points
 

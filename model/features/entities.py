@@ -1,7 +1,8 @@
 """Officers, intermediaries and offices compared with their colleagues.
 
 Extortion is done by people, repeatedly. ``EntityProfiles`` learns, per officer, how often
-their files carry fee signals, how widely their processing times spread (the same officer
+their files carry fee signals (overall, and per service: levies concentrate on the services
+applicants pay for), how widely their processing times spread (the same officer
 rushes files for those who pay and holds the rest), and how many complaints naming money
 point at them — each relative to colleagues in the same office and shrunk toward the
 office's rate so that an officer with ten files is not judged like one with a thousand.
