@@ -377,7 +377,8 @@ class RiskModel(BaseEstimator):
         # counts for a little. The officer's record is not the file's: an extreme officer's
         # clean files are rare combinations too, and the record already lifts them.
         rare = np.clip((quantile - 0.97) / 0.03, 0, 1)
-        named = _clip01(points.drop(columns="OFFICER_PATTERN").to_numpy().sum(axis=1) / 1.0)
+        total = points.to_numpy().sum(axis=1)
+        named = _clip01((total - points["OFFICER_PATTERN"].to_numpy()) / 1.0)
         points["UNUSUAL_PATTERN"] = self.engine_weight * rare * (0.1 + 0.9 * named)
         return points
 

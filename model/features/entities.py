@@ -236,10 +236,11 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )
-        has_service = np.asarray(~pd.isna(officer) & ~pd.isna(X["service_code"]), dtype=bool)
-        service = distinct_tuple_keys(X, ["officer_id", "service_code"])
-        out["officer_service_fee_excess"] = np.where(
-            has_service, lookup(service, tables["officer_service_fee_excess"], 0.0), 0.0
+        # Fitted keys hold no missing officer or service, so such a row finds nothing: 0.
+        out["officer_service_fee_excess"] = lookup(
+            distinct_tuple_keys(X, ["officer_id", "service_code"]),
+            tables["officer_service_fee_excess"],
+            0.0,
         )
         has_pair = np.asarray(~pd.isna(agent) & ~pd.isna(officer), dtype=bool)
         pair = distinct_tuple_keys(X, ["agent_id", "officer_id"])
