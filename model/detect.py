@@ -45,8 +45,8 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # scores mean (its bands and evaluation were set from its own scores): bundles of another
 # format are refused with a clear message instead of failing half-way through scoring or
 # scoring differently from what was evaluated. 6: weak and lone signals corroborate.
-# 7: the officer's fee record (per service) lifts their files in proportion; the
-# officer's record no longer corroborates the outlier engine on a file.
+# 7: the officer's fee record (per service) and the intermediary's lift their files in
+# proportion; people's records no longer corroborate the outlier engine on a file.
 MODEL_FORMAT = 7
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
@@ -74,7 +74,10 @@ ENGINE_FEATURES = (
 Points = dict[str, np.ndarray]
 
 # Reasons left out of an entity's rate of flagged files (see ``RiskModel.rank_entities``).
-NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "UNUSUAL_PATTERN"]
+NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "AGENT_FEE_RECORD", "UNUSUAL_PATTERN"]
+# Records of the file's people, not signals of the file: they do not corroborate the outlier
+# engine's "unusual" (an extreme officer's clean files are rare combinations too).
+PEOPLE_RECORDS = ["OFFICER_PATTERN", "AGENT_FEE_RECORD"]
 # Share of its weight a weak signal (cash, extra visits) keeps on a file that carries no money,
 # time or complaint signal: such signals corroborate, they rarely stand alone.
 WEAK_SIGNAL_ALONE = 0.25
@@ -194,6 +197,11 @@ class RedFlagRules(BaseEstimator):
         # Supervisors' verdicts on other files of the same officer or intermediary.
         # An agency's record only counts where it is tied to one officer (a licensed biro
         # jasa files with everyone, and one bad file of theirs says little of the others).
+        # The same for an intermediary: one whose files carry fees beyond the tariff more
+        # often than the office's other intermediaries' takes money on the side.
+        p["AGENT_FEE_RECORD"] = self.fee_record_weight * np.clip(
+            f(F, "agent_fee_signal_excess"), 0.0, 1.0
+        )
         confirmed = f(F, "officer_confirmed") + f(F, "agent_confirmed") * (tied > 0)
         record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(f(F, "officer_dismissed") / 10.0))
         # Like the officer's record, it amplifies the file's own signals: on a clean file of a
@@ -374,11 +382,11 @@ class RiskModel(BaseEstimator):
         # Only the rarest 3% of combinations add evidence; the rest is ordinary variation.
         # Unusual is not irregular (a big legal fee, a busy agency, a noisy survey answer are
         # all rare): the engine mostly corroborates the file's named signals, and alone it
-        # counts for a little. The officer's record is not the file's: an extreme officer's
-        # clean files are rare combinations too, and the record already lifts them.
+        # counts for a little. Its people's records are not the file's (PEOPLE_RECORDS).
         rare = np.clip((quantile - 0.97) / 0.03, 0, 1)
         total = points.to_numpy().sum(axis=1)
-        named = _clip01((total - points["OFFICER_PATTERN"].to_numpy()) / 1.0)
+        records = sum(points[code].to_numpy() for code in PEOPLE_RECORDS)
+        named = _clip01((total - records) / 1.0)
         points["UNUSUAL_PATTERN"] = self.engine_weight * rare * (0.1 + 0.9 * named)
         return points
 

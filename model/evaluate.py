@@ -203,9 +203,11 @@ def evaluate_scores(
     return metrics
 
 
-# Reasons about the officer rather than the file: an extorting officer's clean files carry
-# them too, so they do not show that the file itself left a trace.
-ENTITY_REASON_CODES = frozenset({"OFFICER_PATTERN", "CONFIRMED_BEFORE", "LEARNED_FROM_VERDICTS"})
+# Reasons about the officer or intermediary rather than the file: an extorting officer's
+# clean files carry them too, so they do not show that the file itself left a trace.
+ENTITY_REASON_CODES = frozenset(
+    {"OFFICER_PATTERN", "AGENT_FEE_RECORD", "CONFIRMED_BEFORE", "LEARNED_FROM_VERDICTS"}
+)
 
 
 def _own_codes(value: Any) -> bool:

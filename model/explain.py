@@ -110,6 +110,13 @@ TEMPLATES: dict[str, ReasonTemplate] = {
             "This intermediary files {share} of its applications with the same officer",
         ),
         ReasonTemplate(
+            "AGENT_FEE_RECORD",
+            "Berkas perantara ini lebih sering memuat biaya di luar tarif dibanding perantara "
+            "lain di kantor ini (+{pp} poin persen)",
+            "This intermediary's files carry fees beyond the tariff more often than other "
+            "intermediaries' in this office (+{pp} percentage points)",
+        ),
+        ReasonTemplate(
             "CONFIRMED_BEFORE",
             "Pengawas telah mengonfirmasi {confirmed} kasus lain dari petugas/perantara ini",
             "Supervisors confirmed {confirmed} other cases of this officer or intermediary",
@@ -315,6 +322,8 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         return {"pattern": _officer_pattern(data, rows, language)}
     if code == "AGENT_TIED_TO_OFFICER":
         return {"share": [f"{v:.0f}%" for v in 100 * data.floats("agent_pair_share", rows)]}
+    if code == "AGENT_FEE_RECORD":
+        return {"pp": [f"{v:.0f}" for v in 100 * data.floats("agent_fee_signal_excess", rows)]}
     if code == "CONFIRMED_BEFORE":
         tied = data.floats("agent_pair_lift", rows) > 2
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
@@ -404,6 +413,10 @@ REASON_LABELS: dict[str, tuple[str, str]] = {
     "AGENT_TIED_TO_OFFICER": (
         "perantara yang terikat pada satu petugas",
         "intermediaries tied to one officer",
+    ),
+    "AGENT_FEE_RECORD": (
+        "perantara yang sering memungut di luar tarif",
+        "intermediaries often charging beyond the tariff",
     ),
     "CONFIRMED_BEFORE": ("kasus yang telah dikonfirmasi", "previously confirmed cases"),
     "UNUSUAL_PATTERN": ("kombinasi yang tidak lazim", "unusual combinations"),

@@ -701,3 +701,39 @@ def test_the_fee_record_lifts_an_officers_files_in_proportion(
     )
     assert lift[1:] == pytest.approx(fitted.rules_.fee_record_weight * np.array([0.1, 0.2, 0.3]))
     assert officer[2] > officer[1] and officer[3] > officer[2]
+
+
+def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
+    """Intermediary A's files carry a fee above the tariff three times in ten; B's never:
+    A's files get the record (and the points), B's and direct filings none."""
+    rng = np.random.default_rng(5)
+    n = 3000
+    agent = rng.choice(np.array(["A", "B", None], dtype=object), n, p=[0.2, 0.2, 0.6])
+    marked_up = (agent == "A") & (rng.random(n) < 0.3)
+    submitted = pd.Timestamp("2025-02-03 08:00") + pd.to_timedelta(
+        rng.integers(0, 100, n) * 7 // 5, unit="D"
+    )
+    transactions = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(n)],
+            "office_id": "DPMPTSP-1",
+            "service_code": "REKLAME",
+            "submitted_at": submitted,
+            "completed_at": submitted + pd.Timedelta(days=3),
+            "fee_paid_idr": np.where(marked_up, 300_000, 250_000),
+            "officer_id": rng.choice(["OFF-1", "OFF-2", "OFF-3"], n),
+            "agent_id": agent,
+        }
+    )
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F = model.features_.transform(transactions)
+    record = F.groupby(F["agent_id"].astype(object).fillna("-"))["agent_fee_signal_excess"].first()
+    assert record["A"] > 0.1 and record["B"] == 0.0 and record["-"] == 0.0
+    points = model.rules_.points(F)
+    clean_of_a = ((agent == "A") & ~marked_up).nonzero()[0][0]
+    assert points["AGENT_FEE_RECORD"].iloc[clean_of_a] == pytest.approx(
+        model.rules_.fee_record_weight * record["A"]
+    )
+    reasons = model.score_transactions(transactions.iloc[[clean_of_a]])["reasons"].iloc[0]
+    message = next(r["message"] for r in reasons if r["code"] == "AGENT_FEE_RECORD")
+    assert message.startswith("Berkas perantara ini lebih sering memuat biaya di luar tarif")

@@ -7,7 +7,8 @@ rushes files for those who pay and holds the rest), and how many complaints nami
 point at them — each relative to colleagues in the same office and shrunk toward the
 office's rate so that an officer with ten files is not judged like one with a thousand.
 Per intermediary (agent) it learns how concentrated its filings are on one officer
-compared with how the office spreads work, and how fast those files come back.
+compared with how the office spreads work, how fast those files come back, and how often
+they carry fees beyond the tariff compared with the office's other intermediaries.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "agent_pair_lift",
                 "agent_pair_share",
                 "agent_median_z",
+                "agent_fee_signal_excess",
                 "officer_confirmed",
                 "officer_dismissed",
                 "agent_confirmed",
@@ -186,8 +188,10 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
     def _fit_agents(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         filed = frame[frame["agent_id"].notna() & frame["officer_id"].notna()]
         if filed.empty:
-            return pd.DataFrame(columns=["n", "median_z"]), pd.DataFrame(columns=["lift", "share"])
+            agents = pd.DataFrame(columns=["n", "median_z", "fee_signal_excess"])
+            return agents, pd.DataFrame(columns=["lift", "share"])
         agents = filed.groupby("agent_id").agg(n=("time_z", "size"), median_z=("time_z", "median"))
+        agents["fee_signal_excess"] = self._agent_fee_excess(filed)
         pair_n = filed.groupby(["agent_id", "officer_id"]).size().rename("pair_n").reset_index()
         pair_n["share"] = pair_n["pair_n"] / pair_n["agent_id"].map(agents["n"])
         # How much of the office's work each officer normally gets.
@@ -200,6 +204,24 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["median_z"] = agents["median_z"].where(agents["n"] >= self.min_agent_filings, 0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
 
+    def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
+        """Per intermediary: how much more often than the office's intermediaries its files
+        carry fees beyond the tariff, or payments reported above the receipt that its own
+        (legal) fee does not explain, shrunk toward the office's rate."""
+        signal = np.maximum(
+            (filed["fee_excess_idr"] > 0).astype(float), filed["reported_gap_unexplained"]
+        )
+        frame = pd.DataFrame(
+            {"agent": filed["agent_id"], "office": filed["office_id"], "signal": signal}
+        )
+        office = frame.groupby("office")["signal"].mean()
+        per_agent = frame.groupby("agent").agg(
+            hits=("signal", "sum"), n=("signal", "size"), office=("office", "first")
+        )
+        prior = per_agent["office"].map(office)
+        rate = _shrunk_rate(per_agent["hits"], per_agent["n"], prior, self.shrink)
+        return (rate - prior).clip(lower=0).fillna(0.0)
+
     def _lookups(self) -> dict[str, dict]:
         """Every fitted statistic as a plain dict, for fast per-row look-ups."""
 
@@ -211,6 +233,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         tables["officer_service_fee_excess"] = as_dict(self.officer_services_)
         tables["office_money_complaints"] = column(self.offices_, "money_complaints")
         tables["agent_median_z"] = column(self.agents_, "median_z")
+        tables["agent_fee_signal_excess"] = column(self.agents_, "fee_signal_excess")
         for name in ("lift", "share"):
             pairs = self.pairs_[name] if len(self.pairs_) else pd.Series(dtype=float)
             tables[f"agent_pair_{name}"] = as_dict(pairs)
@@ -250,7 +273,10 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["agent_pair_share"] = np.where(
             has_pair, lookup(pair, tables["agent_pair_share"], 0.0), 0.0
         )
-        out["agent_median_z"] = lookup(agent, tables["agent_median_z"], 0.0)
+        agent_tables = {
+            name: tables[name] for name in ("agent_median_z", "agent_fee_signal_excess")
+        }
+        out.update(lookup_many(agent, agent_tables, 0.0))
         out["agent_confirmed"] = lookup(agent, tables["agent_confirmed"], 0.0)
         return {name: out[name] for name in self.feature_names_out_}
 
