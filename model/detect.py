@@ -46,7 +46,8 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # format are refused with a clear message instead of failing half-way through scoring or
 # scoring differently from what was evaluated. 6: weak and lone signals corroborate.
 # 7: the officer's fee record (per service) and the intermediary's lift their files in
-# proportion; people's records no longer corroborate the outlier engine on a file.
+# proportion, and the officer's amplifies faint traces; people's records no longer
+# corroborate the outlier engine on a file.
 MODEL_FORMAT = 7
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
@@ -128,6 +129,7 @@ class RedFlagRules(BaseEstimator):
         speed_weight: float = 0.5,
         officer_weight: float = 1.5,
         fee_record_weight: float = 2.0,
+        faint_weight: float = 1.0,
         verdict_weight: float = 2.0,
     ) -> None:
         self.fee_weight = fee_weight
@@ -135,6 +137,7 @@ class RedFlagRules(BaseEstimator):
         self.speed_weight = speed_weight
         self.officer_weight = officer_weight
         self.fee_record_weight = fee_record_weight
+        self.faint_weight = faint_weight
         self.verdict_weight = verdict_weight
 
     def fit(self, F: pd.DataFrame, y: object = None) -> RedFlagRules:
@@ -189,9 +192,17 @@ class RedFlagRules(BaseEstimator):
         fee_record = np.maximum(
             f(F, "officer_fee_signal_excess"), f(F, "officer_service_fee_excess")
         )
-        p["OFFICER_PATTERN"] = self.officer_weight * officer * (
-            0.25 + 0.75 * _clip01(own / 1.0)
-        ) + self.fee_record_weight * np.clip(fee_record, 0.0, 1.0)
+        # On a file of an officer who takes money, the faint traces of a paid file count too:
+        # done somewhat faster than peers (half a sigma on, below RUSHED_VS_PEERS), one
+        # visit more than the service needs.
+        faint = _clip01(np.nan_to_num(f(F, "speed_z")) - 0.5) + 0.5 * _clip01(
+            np.nan_to_num(f(F, "visits_excess"))
+        )
+        p["OFFICER_PATTERN"] = (
+            self.officer_weight * officer * (0.25 + 0.75 * _clip01(own / 1.0))
+            + self.fee_record_weight * np.clip(fee_record, 0.0, 1.0)
+            + self.faint_weight * _clip01(3.0 * fee_record) * faint
+        )
         fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.7 + 0.3 * _clip01(fast))
         # Supervisors' verdicts on other files of the same officer or intermediary.

@@ -737,3 +737,25 @@ def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
     reasons = model.score_transactions(transactions.iloc[[clean_of_a]])["reasons"].iloc[0]
     message = next(r["message"] for r in reasons if r["code"] == "AGENT_FEE_RECORD")
     assert message.startswith("Berkas perantara ini lebih sering memuat biaya di luar tarif")
+
+
+def test_faint_traces_count_on_files_of_an_officer_who_takes_money(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Somewhat faster than peers (below RUSHED_VS_PEERS) and one visit more than needed:
+    nothing on an honest officer's file, a lift on the file of an officer with a fee record."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(3)).reset_index(drop=True)
+    for name in fitted.features_.get_feature_names_out():
+        if F[name].dtype.kind == "f" and name not in ("sla_working_days", "official_fee_idr"):
+            F[name] = 0.0
+    F["speed_z"] = [1.0, 1.0, 0.0]
+    F["visits_excess"] = [1.0, 1.0, 0.0]
+    F["officer_fee_signal_excess"] = [0.0, 0.2, 0.2]
+    points = fitted.rules_.points(F)
+    assert points["RUSHED_VS_PEERS"].tolist() == [0.0, 0.0, 0.0]  # not rushed: faint
+    assert points["EXTRA_VISITS"].tolist() == [0.0, 0.0, 0.0]
+    honest, faint, clean = points["OFFICER_PATTERN"].tolist()
+    assert honest == 0.0
+    # 0.5 for the speed, 0.5 for the visit, times the record (3 x 0.2) and the weight
+    assert faint - clean == pytest.approx(fitted.rules_.faint_weight * 0.6 * 1.0)
