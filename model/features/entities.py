@@ -273,11 +273,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["agent_pair_share"] = np.where(
             has_pair, lookup(pair, tables["agent_pair_share"], 0.0), 0.0
         )
-        agent_tables = {
-            name: tables[name] for name in ("agent_median_z", "agent_fee_signal_excess")
-        }
-        out.update(lookup_many(agent, agent_tables, 0.0))
-        out["agent_confirmed"] = lookup(agent, tables["agent_confirmed"], 0.0)
+        agent_names = ("agent_median_z", "agent_fee_signal_excess", "agent_confirmed")
+        out.update(lookup_many(agent, {name: tables[name] for name in agent_names}, 0.0))
         return {name: out[name] for name in self.feature_names_out_}
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
