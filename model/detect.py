@@ -48,13 +48,14 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # 7: the officer's fee record (per service) and the intermediary's lift their files in
 # proportion, and the officer's amplifies faint traces; people's records no longer
 # corroborate the outlier engine on a file.
-MODEL_FORMAT = 7
+MODEL_FORMAT = 8
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
     "fee_excess_ratio",
     "fee_on_free_service",
-    "reported_gap_unexplained",
+    # A reported gap beyond a duty stamp: a stamp's worth is common and no levy.
+    "reported_gap_levy",
     "cash_unusual",
     "visits_excess",
     "completed_off_hours_unusual",
@@ -154,10 +155,9 @@ class RedFlagRules(BaseEstimator):
             (1 - free) * excess * (self.fee_weight * (0.55 + 0.35 * size) + bump)
         )
         # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
-        gap = _clip01((f(F, "reported_gap_idr") - 10_000) / 40_000)
         # Through an intermediary, the applicant also paid the agency's own (legal) fee.
-        p["REPORTED_ABOVE_RECEIPT"] = (
-            f(F, "reported_gap_unexplained") * self.fee_weight * (0.1 + 0.75 * gap)
+        p["REPORTED_ABOVE_RECEIPT"] = self.fee_weight * (
+            0.1 * f(F, "reported_gap_unexplained") + 0.75 * f(F, "reported_gap_levy")
         )
 
     def _time_points(self, F: Features, p: Points) -> None:

@@ -222,7 +222,7 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
 ENGINE_FEATURE_LABELS: dict[str, tuple[str, str]] = {
     "fee_excess_ratio": ("biaya di atas tarif", "the fee above the tariff"),
     "fee_on_free_service": ("biaya untuk layanan gratis", "a fee for a free service"),
-    "reported_gap_unexplained": (
+    "reported_gap_levy": (
         "laporan pemohon yang melebihi kuitansi",
         "the applicant reporting more than the receipt",
     ),

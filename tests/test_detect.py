@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.detect import RedFlagRules, RiskModel
+from model.detect import ENGINE_FEATURES, RedFlagRules, RiskModel
 from model.explain import build_reasons
 from model.features.complaints import money_signal, money_terms
 from model.features.pipeline import FeatureBuilder
@@ -420,7 +420,6 @@ def test_officer_pattern_names_the_strongest_part_of_the_record() -> None:
 def test_unusual_pattern_names_what_the_engine_found_most_extreme(
     fitted: RiskModel, world: tuple
 ) -> None:
-    from model.detect import ENGINE_FEATURES
     from model.explain import ENGINE_FEATURE_LABELS
 
     transactions, complaints, _ = world
@@ -630,7 +629,8 @@ def test_a_lone_survey_gap_or_complaint_counts_half(fitted: RiskModel, world: tu
             "visits_excess",
         ):
             F[name] = 0.0
-    F["reported_gap_idr"], F["reported_gap_unexplained"] = 50_000.0, 1.0
+    F["reported_gap_idr"] = 50_000.0
+    F["reported_gap_unexplained"] = F["reported_gap_levy"] = 1.0
     F["sla_ratio"] = [0.5, 3.0, 0.5, 0.5]
     F["delay_z"] = F["officer_relative_delay_z"] = [0.0, 5.0, 0.0, 0.0]
     F["officer_fee_signal_excess"] = [0.0, 0.0, 1.0, 0.0]
@@ -759,3 +759,45 @@ def test_faint_traces_count_on_files_of_an_officer_who_takes_money(
     assert honest == 0.0
     # 0.5 for the speed, 0.5 for the visit, times the record (3 x 0.2) and the weight
     assert faint - clean == pytest.approx(fitted.rules_.faint_weight * 0.6 * 1.0)
+
+
+def test_a_duty_stamp_reported_above_the_receipt_is_no_fee_record() -> None:
+    """Applicants of OFF-1 report a duty stamp's worth (Rp 10.000) above the receipt on a
+    third of the files, those of OFF-2 Rp 60.000: only OFF-2 gets a fee record, and the
+    stamp is no levy for the rules or the outlier engine (``reported_gap_levy`` 0)."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    officer = rng.choice(["OFF-1", "OFF-2", "OFF-3"], n)
+    surveyed = rng.random(n) < 0.3
+    gap = np.where(surveyed & (officer == "OFF-1"), 10_000, 0)
+    gap = np.where(surveyed & (officer == "OFF-2"), 60_000, gap)
+    submitted = pd.Timestamp("2025-02-03 08:00") + pd.to_timedelta(
+        rng.integers(0, 100, n) * 7 // 5, unit="D"
+    )
+    transactions = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(n)],
+            "office_id": "DPMPTSP-1",
+            "service_code": "REKLAME",
+            "submitted_at": submitted,
+            "completed_at": submitted + pd.Timedelta(days=3),
+            "fee_paid_idr": 250_000,
+            "reported_fee_idr": 250_000 + gap,
+            "officer_id": officer,
+        }
+    )
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F = model.features_.transform(transactions)
+    stamp, levy = np.flatnonzero(gap == 10_000)[0], np.flatnonzero(gap == 60_000)[0]
+    assert F["reported_gap_unexplained"].iloc[[stamp, levy]].tolist() == [1.0, 1.0]
+    assert F["reported_gap_levy"].iloc[[stamp, levy]].tolist() == [0.0, 1.0]
+    record = F.groupby(F["officer_id"].astype(object))["officer_fee_signal_excess"].first()
+    assert record["OFF-2"] > 0.1 and record["OFF-1"] == 0.0 and record["OFF-3"] == 0.0
+    points = model.rules_.points(F)
+    weight = model.rules_.fee_weight
+    # A lone signal keeps at least half its weight (LONE_SIGNAL_SHARE); the stamp a tenth.
+    assert points["REPORTED_ABOVE_RECEIPT"].iloc[levy] >= 0.5 * weight * 0.85
+    assert points["REPORTED_ABOVE_RECEIPT"].iloc[stamp] <= weight * 0.1
+    assert "reported_gap_levy" in ENGINE_FEATURES and "reported_gap_unexplained" not in (
+        ENGINE_FEATURES
+    )

@@ -206,11 +206,10 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
 
     def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
         """Per intermediary: how much more often than the office's intermediaries its files
-        carry fees beyond the tariff, or payments reported above the receipt that its own
-        (legal) fee does not explain, shrunk toward the office's rate."""
-        signal = np.maximum(
-            (filed["fee_excess_idr"] > 0).astype(float), filed["reported_gap_unexplained"]
-        )
+        carry fees beyond the tariff, or payments reported above the receipt (beyond a duty stamp)
+        that its own (legal) fee does not explain, shrunk toward the office's rate."""
+        reported = filed["reported_gap_unexplained"].where(filed["reported_gap_levy"] > 0, 0.0)
+        signal = np.maximum((filed["fee_excess_idr"] > 0).astype(float), reported)
         frame = pd.DataFrame(
             {"agent": filed["agent_id"], "office": filed["office_id"], "signal": signal}
         )

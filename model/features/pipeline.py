@@ -169,7 +169,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _fee_signal(frame: pd.DataFrame) -> pd.Series:
-        flagged = (frame["fee_excess_idr"] > 0) | (frame["reported_gap_idr"] > 0)
+        # A reported gap of a duty stamp's worth is not a fee signal (``reported_gap_levy``).
+        flagged = (frame["fee_excess_idr"] > 0) | (frame["reported_gap_levy"] > 0)
         return flagged.astype(float)
 
     @staticmethod

@@ -26,6 +26,11 @@ MATERIAL_GAP_IDR = 5_000
 ROUND_UNIT_IDR = 10_000
 # Weight of a reported-vs-receipt gap on a file filed through an agent (who charges a fee).
 AGENT_GAP_SHARE = 0.35
+# An applicant who reports up to one duty stamp (bea meterai, Rp 10.000 since UU 10/2020)
+# or a photocopy more than the receipt most likely counts what they paid beside the fee; from
+# about Rp 50.000 beyond it, a reported gap reads as a levy (``reported_gap_levy`` = 1).
+STAMP_DUTY_IDR = 10_000
+LEVY_SCALE_IDR = 40_000
 
 
 def _column(frame: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
@@ -185,6 +190,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "reported_gap_idr",
             "reported_gap_flag",
             "reported_gap_unexplained",
+            "reported_gap_levy",
             "cash_unusual",
             "visits_excess",
             "completed_off_hours",
@@ -257,6 +263,8 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         gap = np.where(np.isnan(reported), 0.0, np.maximum(reported - paid, 0.0))
         gap = np.where(gap >= MATERIAL_GAP_IDR, gap, 0.0)
         via_agent = equals(X["channel"], "agent")
+        unexplained = (gap > 0) * np.where(via_agent, AGENT_GAP_SHARE, 1.0)
+        beyond_stamp = np.clip((gap - STAMP_DUTY_IDR) / LEVY_SCALE_IDR, 0.0, 1.0)
         share = lookup(X["service_code"], self.cash_share_, self.global_cash_share_)
         cash = equals(X["payment_method"], "cash")
         norm = lookup(X["service_code"], self.visits_median_, 1.0)
@@ -273,7 +281,9 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
             "reported_gap_flag": (gap > 0).astype(float),
             # Through an intermediary the applicant also paid the agency's own (legal) fee,
             # so a gap there is mostly explained: it counts for about a third.
-            "reported_gap_unexplained": (gap > 0) * np.where(via_agent, AGENT_GAP_SHARE, 1.0),
+            "reported_gap_unexplained": unexplained,
+            # The same beyond a duty stamp, in proportion to the amount (0 for a stamp's worth).
+            "reported_gap_levy": unexplained * beyond_stamp,
             # Cash is only odd where paying non-cash is the norm for this service.
             "cash_unusual": np.where(cash & (paid > 0), np.clip(1.0 - share, 0.0, 1.0), 0.0),
             "visits_excess": np.nan_to_num(np.clip(extra, 0.0, None)),
