@@ -78,8 +78,9 @@ Points = dict[str, np.ndarray]
 # Reasons left out of an entity's rate of flagged files (see ``RiskModel.rank_entities``).
 NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "AGENT_FEE_RECORD", "UNUSUAL_PATTERN"]
 # Records of the file's people, not signals of the file: they do not corroborate the outlier
-# engine's "unusual" (an extreme officer's clean files are rare combinations too).
-PEOPLE_RECORDS = ["OFFICER_PATTERN", "AGENT_FEE_RECORD"]
+# engine's "unusual" (an extreme officer's clean files are rare combinations too), and
+# neither do supervisors' verdicts on the officer's other files.
+PEOPLE_RECORDS = ["OFFICER_PATTERN", "AGENT_FEE_RECORD", "CONFIRMED_BEFORE"]
 # Share of its weight a weak signal (cash, extra visits) keeps on a file that carries no money,
 # time or complaint signal: such signals corroborate, they rarely stand alone.
 WEAK_SIGNAL_ALONE = 0.25

@@ -801,3 +801,24 @@ def test_a_duty_stamp_reported_above_the_receipt_is_no_fee_record() -> None:
     assert "reported_gap_levy" in ENGINE_FEATURES and "reported_gap_unexplained" not in (
         ENGINE_FEATURES
     )
+
+
+def test_peoples_records_do_not_corroborate_the_outlier_engine(
+    fitted: RiskModel, world: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a clean file of an officer with a fee record and three confirmed verdicts, a rare
+    combination counts a tenth; a signal of the file's own (a fee for a free service)
+    corroborates it in full."""
+    transactions, _, _ = world
+    F = fitted.features_.transform(transactions.head(2)).reset_index(drop=True)
+    for name in fitted.features_.get_feature_names_out():
+        if F[name].dtype.kind == "f" and name not in ("sla_working_days", "official_fee_idr"):
+            F[name] = 0.0
+    F["officer_confirmed"], F["officer_fee_signal_excess"] = 3.0, 0.5
+    F["fee_on_free_service"] = [0.0, 1.0]
+    monkeypatch.setattr(fitted, "_engine_quantile", lambda frame: np.ones(len(frame)))
+    points = fitted._points(F)
+    assert points.loc[0, "CONFIRMED_BEFORE"] > 0 and points.loc[0, "OFFICER_PATTERN"] > 0
+    assert points["UNUSUAL_PATTERN"].tolist() == pytest.approx(
+        [0.1 * fitted.engine_weight, fitted.engine_weight]
+    )
