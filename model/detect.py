@@ -218,7 +218,11 @@ class RedFlagRules(BaseEstimator):
         record = _clip01(confirmed / 3.0) * (1.0 - 0.5 * _clip01(f(F, "officer_dismissed") / 10.0))
         # Like the officer's record, it amplifies the file's own signals: on a clean file of a
         # confirmed officer it lifts little (most of an extorter's files are honest ones).
-        p["CONFIRMED_BEFORE"] = self.verdict_weight * record * (0.1 + 0.9 * _clip01(own / 1.0))
+        # Verdicts and the officer's record say the same thing (this officer takes money):
+        # a verdict lifts only as far as the record had not already (counted once, not twice).
+        p["CONFIRMED_BEFORE"] = (
+            self.verdict_weight * record * (0.1 + 0.9 * _clip01(own / 1.0)) * (1.0 - officer)
+        )
 
     def points(self, F: Features) -> pd.DataFrame:
         p: Points = {}

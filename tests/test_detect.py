@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import roc_auc_score
 
 from model.detect import ENGINE_FEATURES, RedFlagRules, RiskModel
 from model.explain import build_reasons
@@ -292,12 +293,14 @@ def test_verdict_model_earns_its_weight_on_held_out_verdicts(world: tuple) -> No
     held = kind.eq("held").to_numpy() & unreviewed
     surcharge = kind.eq("surcharge").to_numpy() & unreviewed
 
-    def held_share_of_top(model: RiskModel) -> float:
+    def held_above_surcharge(model: RiskModel) -> float:
+        """Share of (held, surcharge) pairs of unreviewed files where the held one ranks
+        higher (1 - ROC-AUC of surcharges against held files)."""
         risk = model.score_samples(transactions, complaints)
-        top = np.argsort(-risk)[: int(held.sum() + surcharge.sum())]
-        return float(held[top].mean())
+        pair = held | surcharge
+        return 1.0 - roc_auc_score(surcharge[pair], risk[pair])
 
-    assert held_share_of_top(after) < held_share_of_top(before)
+    assert held_above_surcharge(after) < 0.5 * held_above_surcharge(before)
     few = RiskModel().fit(transactions, agree.where(agree.index < 50), services=SERVICES)
     assert few.supervised_weight_ == 0.0
 
@@ -646,8 +649,9 @@ def test_a_lone_survey_gap_or_complaint_counts_half(fitted: RiskModel, world: tu
 def test_a_confirmed_verdict_lifts_the_officers_suspicious_files_not_the_clean_ones(
     fitted: RiskModel, world: tuple
 ) -> None:
-    """Three confirmed verdicts on an officer: a file of theirs with a free-service fee gets
-    the full lift; a clean file of theirs a tenth of it, and stays in the low band."""
+    """Three confirmed verdicts on an officer without a record: a file of theirs with a
+    free-service fee gets the full lift; a clean file of theirs a tenth of it, and stays in
+    the low band. Where the officer's record already says as much, the lift is smaller."""
     transactions, _, _ = world
     F = fitted.features_.transform(transactions.head(2)).reset_index(drop=True)
     for name in fitted.features_.get_feature_names_out():
@@ -661,6 +665,12 @@ def test_a_confirmed_verdict_lifts_the_officers_suspicious_files_not_the_clean_o
     assert clean == pytest.approx(0.1 * suspicious)
     risk = fitted._risk_from_points(points.iloc[[0]])
     assert fitted.band(risk)[0] == "low"
+    # Verdicts and the officer's record say the same: a record half full (held files one
+    # in six more often than colleagues) halves the lift; a full record leaves none.
+    for excess, share in ((0.5 / 3, 0.5), (1.0, 0.0)):
+        F["officer_slow_excess"] = excess
+        lifted = fitted.rules_.points(F)["CONFIRMED_BEFORE"].tolist()
+        assert lifted == pytest.approx([share * clean, share * suspicious])
 
 
 def test_an_officers_fee_record_is_kept_per_service(fitted: RiskModel, world: tuple) -> None:
@@ -814,7 +824,7 @@ def test_peoples_records_do_not_corroborate_the_outlier_engine(
     for name in fitted.features_.get_feature_names_out():
         if F[name].dtype.kind == "f" and name not in ("sla_working_days", "official_fee_idr"):
             F[name] = 0.0
-    F["officer_confirmed"], F["officer_fee_signal_excess"] = 3.0, 0.5
+    F["officer_confirmed"], F["officer_fee_signal_excess"] = 3.0, 0.1
     F["fee_on_free_service"] = [0.0, 1.0]
     monkeypatch.setattr(fitted, "_engine_quantile", lambda frame: np.ones(len(frame)))
     points = fitted._points(F)
