@@ -268,6 +268,12 @@ def test_a_slow_pace_does_not_read_as_erratic_timing() -> None:
     # stretch explained by the pace is taken out, leaving a small remainder.
     assert people.loc["OFF-0", "officer_spread_excess"] < 0.2
     assert people.loc["OFF-0", "officer_fast_excess"] < 0.05
+    # Nor do the slow officer's longer files read as held beyond their own pace (the units
+    # of their delay widen with it): no more of them than of colleagues' files.
+    F = builder.transform(transactions)
+    slow = F["officer_id"].astype(str).eq("OFF-0").to_numpy()
+    held = F["officer_relative_delay_z"].to_numpy() > 2.5
+    assert held[slow].mean() <= held[~slow].mean()
 
 
 def test_verdict_model_earns_its_weight_on_held_out_verdicts(world: tuple) -> None:

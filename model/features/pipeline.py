@@ -216,9 +216,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         frame = FeatureColumns(enriched, transactions.index)
         timing = self.timing_.transform_columns(frame)
         people = self.entities_.transform_columns(frame)
-        # A consistently slow officer (new, or simply slow) explains their own delays.
+        # A consistently slow officer (new, or simply slow) explains their own delays; and
+        # times stretch with the pace, so the slower the officer, the wider their own
+        # ordinary spread: a delay beyond their pace counts in units of that wider spread.
         own_pace = np.clip(people["officer_median_z"], 0.0, None)
-        relative = np.clip(timing["time_z"] - own_pace, 0, None)
+        relative = np.clip(timing["time_z"] - own_pace, 0, None) / (1.0 + own_pace)
         columns: dict[str, Any] = {"officer_relative_delay_z": relative}
         columns.update(enriched)
         for part in (
