@@ -218,9 +218,10 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         people = self.entities_.transform_columns(frame)
         # A consistently slow officer (new, or simply slow) explains their own delays; and
         # times stretch with the pace, so the slower the officer, the wider their own
-        # ordinary spread: a delay beyond their pace counts in units of that wider spread.
+        # ordinary spread: a delay beyond their pace counts in units of that wider spread
+        # (damped: a square root, as an officer who holds many files is slower too).
         own_pace = np.clip(people["officer_median_z"], 0.0, None)
-        relative = np.clip(timing["time_z"] - own_pace, 0, None) / (1.0 + own_pace)
+        relative = np.clip(timing["time_z"] - own_pace, 0, None) / np.sqrt(1.0 + own_pace)
         columns: dict[str, Any] = {"officer_relative_delay_z": relative}
         columns.update(enriched)
         for part in (
