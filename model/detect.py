@@ -47,7 +47,8 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # scoring differently from what was evaluated. 6: weak and lone signals corroborate.
 # 7: the officer's fee record (per service) and the intermediary's lift their files in
 # proportion, and the officer's amplifies faint traces; people's records no longer
-# corroborate the outlier engine on a file.
+# corroborate the outlier engine on a file. 8: a duty stamp's worth reported above the
+# receipt is no levy (``reported_gap_levy``).
 MODEL_FORMAT = 8
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.

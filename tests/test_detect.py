@@ -719,6 +719,29 @@ def test_the_fee_record_lifts_an_officers_files_in_proportion(
     assert officer[2] > officer[1] and officer[3] > officer[2]
 
 
+def _reklame_office(
+    rng: np.random.Generator, n: int, officer: np.ndarray | None = None, **columns: object
+) -> pd.DataFrame:
+    """n billboard-permit files of one licensing office over about 100 working days, each
+    done in three days; officers OFF-1..3 drawn at random unless given."""
+    submitted = pd.Timestamp("2025-02-03 08:00") + pd.to_timedelta(
+        rng.integers(0, 100, n) * 7 // 5, unit="D"
+    )
+    if officer is None:
+        officer = rng.choice(["OFF-1", "OFF-2", "OFF-3"], n)
+    return pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(n)],
+            "office_id": "DPMPTSP-1",
+            "service_code": "REKLAME",
+            "submitted_at": submitted,
+            "completed_at": submitted + pd.Timedelta(days=3),
+            "officer_id": officer,
+            **columns,
+        }
+    )
+
+
 def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
     """Intermediary A's files carry a fee above the tariff three times in ten; B's never:
     A's files get the record (and the points), B's and direct filings none."""
@@ -726,20 +749,8 @@ def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
     n = 3000
     agent = rng.choice(np.array(["A", "B", None], dtype=object), n, p=[0.2, 0.2, 0.6])
     marked_up = (agent == "A") & (rng.random(n) < 0.3)
-    submitted = pd.Timestamp("2025-02-03 08:00") + pd.to_timedelta(
-        rng.integers(0, 100, n) * 7 // 5, unit="D"
-    )
-    transactions = pd.DataFrame(
-        {
-            "transaction_id": [f"T{i:05d}" for i in range(n)],
-            "office_id": "DPMPTSP-1",
-            "service_code": "REKLAME",
-            "submitted_at": submitted,
-            "completed_at": submitted + pd.Timedelta(days=3),
-            "fee_paid_idr": np.where(marked_up, 300_000, 250_000),
-            "officer_id": rng.choice(["OFF-1", "OFF-2", "OFF-3"], n),
-            "agent_id": agent,
-        }
+    transactions = _reklame_office(
+        rng, n, fee_paid_idr=np.where(marked_up, 300_000, 250_000), agent_id=agent
     )
     model = RiskModel().fit(transactions, services=SERVICES)
     F = model.features_.transform(transactions)
@@ -787,20 +798,8 @@ def test_a_duty_stamp_reported_above_the_receipt_is_no_fee_record() -> None:
     surveyed = rng.random(n) < 0.3
     gap = np.where(surveyed & (officer == "OFF-1"), 10_000, 0)
     gap = np.where(surveyed & (officer == "OFF-2"), 60_000, gap)
-    submitted = pd.Timestamp("2025-02-03 08:00") + pd.to_timedelta(
-        rng.integers(0, 100, n) * 7 // 5, unit="D"
-    )
-    transactions = pd.DataFrame(
-        {
-            "transaction_id": [f"T{i:05d}" for i in range(n)],
-            "office_id": "DPMPTSP-1",
-            "service_code": "REKLAME",
-            "submitted_at": submitted,
-            "completed_at": submitted + pd.Timedelta(days=3),
-            "fee_paid_idr": 250_000,
-            "reported_fee_idr": 250_000 + gap,
-            "officer_id": officer,
-        }
+    transactions = _reklame_office(
+        rng, n, officer, fee_paid_idr=250_000, reported_fee_idr=250_000 + gap
     )
     model = RiskModel().fit(transactions, services=SERVICES)
     F = model.features_.transform(transactions)
