@@ -120,3 +120,30 @@ def test_verdict_shares_beyond_the_whole_are_refused(capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         parse_args(["--band-share", "0.5"])  # with the default 0.8 from the top
     assert "together at most 1" in capsys.readouterr().err
+
+
+def test_the_oracle_ceiling_is_out_of_fold_by_officer(tmp_path: Path) -> None:
+    from bench.detection import oracle_folds, oracle_scores
+
+    world = wildworld.generate(wildworld.WildConfig(seed=6, offices=2, months=3, volume=0.5))
+    wildworld.write(world, tmp_path)
+    dataset = load_data_dir(tmp_path)
+    truth = pd.read_csv(tmp_path / "truth" / "transactions.csv", dtype={"transaction_id": str})
+    tx = dataset.transactions.reset_index(drop=True)
+    y = truth.set_index("transaction_id").loc[tx["transaction_id"], "is_irregular"].to_numpy()
+    folds = oracle_folds(tx, y)
+    officer = tx["officer_id"].astype(object).to_numpy()
+    for train_rows, test_rows in folds:
+        assert not set(officer[train_rows]) & set(officer[test_rows])
+    assert sorted(row for _, test_rows in folds for row in test_rows) == list(range(len(tx)))
+    model = RiskModel().fit(
+        dataset.transactions,
+        services=dataset.services,
+        complaints=dataset.complaints,
+        holidays=dataset.holidays,
+    )
+    oracle = oracle_scores(dataset, model, truth)
+    assert oracle["transaction_id"].tolist() == tx["transaction_id"].tolist()
+    assert oracle["risk_score"].between(0, 1).all()
+    # Trees that learned from other officers' labelled files rank far above chance.
+    assert average_precision_score(y, oracle["risk_score"]) > 8 * y.mean()
