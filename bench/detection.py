@@ -439,9 +439,7 @@ def print_world(
 
 
 def _ratio(results: dict[str, dict[str, float]], baseline: str = "redflags") -> float:
-    return results["sidak"]["average_precision"] / max(
-        results[baseline]["average_precision"], 1e-9
-    )
+    return results["sidak"]["average_precision"] / max(results[baseline]["average_precision"], 1e-9)
 
 
 def print_medians(
