@@ -22,6 +22,22 @@ from model.features.lookup import as_dict, distinct_tuple_keys, lookup, lookup_m
 
 FAST_Z = -2.0
 SLOW_Z = 2.0
+# Per-officer statistics kept by ``fit``; each is looked up by officer as ``officer_<name>``.
+OFFICER_STATISTICS = (
+    "fee_signal_excess",
+    "spread_excess",
+    "fast_excess",
+    "slow_excess",
+    "median_z",
+    "money_complaints",
+)
+# Features looked up by officer alone (``officer_service_fee_excess`` is keyed by officer and
+# service, and is looked up on its own).
+OFFICER_LOOKUPS = (
+    *(f"officer_{name}" for name in OFFICER_STATISTICS),
+    "officer_confirmed",
+    "officer_dismissed",
+)
 
 
 def _shrunk_rate(hits: pd.Series, n: pd.Series, prior: pd.Series, strength: float) -> pd.Series:
@@ -157,16 +173,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
 
     @staticmethod
     def _officer_columns() -> tuple[str, ...]:
-        return (
-            "office_id",
-            "n",
-            "fee_signal_excess",
-            "spread_excess",
-            "fast_excess",
-            "slow_excess",
-            "median_z",
-            "money_complaints",
-        )
+        return ("office_id", "n", *OFFICER_STATISTICS)
 
     @staticmethod
     def _complaints_per_100(
@@ -227,8 +234,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         def column(table: pd.DataFrame, name: str) -> dict:
             return {} if table.empty or name not in table else as_dict(table[name])
 
-        statistics = self._officer_columns()[2:]  # everything but office_id and n
-        tables = {f"officer_{name}": column(self.officers_, name) for name in statistics}
+        tables = {f"officer_{name}": column(self.officers_, name) for name in OFFICER_STATISTICS}
         tables["officer_service_fee_excess"] = as_dict(self.officer_services_)
         tables["office_money_complaints"] = column(self.offices_, "money_complaints")
         tables["agent_median_z"] = column(self.agents_, "median_z")
@@ -249,12 +255,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "lookups_")
         tables = self.lookups_
         officer, agent = X["officer_id"], X["agent_id"]
-        officer_names = [
-            name
-            for name in self.feature_names_out_
-            if name.startswith("officer_") and name != "officer_service_fee_excess"
-        ]
-        out = lookup_many(officer, {name: tables[name] for name in officer_names}, 0.0)
+        out = lookup_many(officer, {name: tables[name] for name in OFFICER_LOOKUPS}, 0.0)
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )
