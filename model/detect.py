@@ -48,8 +48,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # 7: the officer's fee record (per service) and the intermediary's lift their files in
 # proportion, and the officer's amplifies faint traces; people's records no longer
 # corroborate the outlier engine on a file. 8: a duty stamp's worth reported above the
-# receipt is no levy (``reported_gap_levy``).
-MODEL_FORMAT = 8
+# receipt is no levy (``reported_gap_levy``). 9: an intermediary's tie to one officer counts
+# in proportion to its repeat filings, not from 8 filings on (``agent_prior_filings``).
+MODEL_FORMAT = 9
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (

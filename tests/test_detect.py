@@ -766,6 +766,34 @@ def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
     assert message.startswith("Berkas perantara ini lebih sering memuat biaya di luar tarif")
 
 
+def test_an_intermediary_tied_to_one_officer_counts_in_proportion_to_its_filings() -> None:
+    """Ten officers share the work. A licensed agency files 300 times with all of them, a
+    one-off agent once, a small fixer 3 of 3 times and a busy one 12 of 12 times with one
+    officer: the one-off and the agency show no tie, the small fixer a tie (below 8 filings
+    it used to count for nothing) and the busy one a stronger tie."""
+    rng = np.random.default_rng(9)
+    n = 3000
+    officers = np.array([f"OFF-{i}" for i in range(10)], dtype=object)
+    officer = officers[rng.integers(0, 10, n)]
+    agent = np.full(n, None, dtype=object)
+    agent[:300] = "AGENCY"
+    agent[300] = "ONE-OFF"
+    agent[301:304], officer[301:304] = "SMALL", "OFF-1"
+    agent[304:316], officer[304:316] = "BUSY", "OFF-2"
+    transactions = _reklame_office(rng, n, officer=officer, fee_paid_idr=250_000, agent_id=agent)
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F = model.features_.transform(transactions)
+    lift = F.groupby(F["agent_id"].astype(object).fillna("-"))["agent_pair_lift"].max()
+    assert lift["ONE-OFF"] == pytest.approx(1.0) and lift["-"] == 1.0
+    assert 0.5 < lift["AGENCY"] < 1.5
+    assert 2.5 < lift["SMALL"] < lift["BUSY"]
+    tied = model.rules_.points(F)["AGENT_TIED_TO_OFFICER"].groupby(agent).max()
+    assert tied["AGENCY"] == 0.0 and tied["ONE-OFF"] == 0.0
+    assert 0.0 < tied["SMALL"] < tied["BUSY"]
+    alone = model.score_transactions(transactions.iloc[[302]])["reasons"].iloc[0]
+    assert "AGENT_TIED_TO_OFFICER" in [r["code"] for r in alone]
+
+
 def test_faint_traces_count_on_files_of_an_officer_who_takes_money(
     fitted: RiskModel, world: tuple
 ) -> None:

@@ -55,9 +55,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
     ``completed_off_hours`` columns, plus complaints with ``money_signal`` given to ``fit``.
     """
 
-    def __init__(self, shrink: float = 20.0, min_agent_filings: int = 8) -> None:
+    def __init__(self, shrink: float = 20.0, agent_prior_filings: float = 4.0) -> None:
         self.shrink = shrink
-        self.min_agent_filings = min_agent_filings
+        self.agent_prior_filings = agent_prior_filings
 
     def fit(
         self, X: pd.DataFrame, y: pd.Series | None = None, complaints: pd.DataFrame | None = None
@@ -206,9 +206,16 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         office_share = (load / load.groupby(level="office_id").transform("sum")).rename("base")
         base = office_share.reset_index().drop_duplicates("officer_id").set_index("officer_id")
         pair_n["base"] = pair_n["officer_id"].map(base["base"]).fillna(1.0)
-        enough = pair_n["agent_id"].map(agents["n"]) >= self.min_agent_filings
-        pair_n["lift"] = np.where(enough, pair_n["share"] / pair_n["base"].clip(lower=0.02), 1.0)
-        agents["median_z"] = agents["median_z"].where(agents["n"] >= self.min_agent_filings, 0.0)
+        # Lift over the officer's usual share, in proportion to the evidence: an agent's
+        # first filing has to go to somebody, so only its repeat filings count, beside
+        # ``agent_prior_filings`` pseudo-filings spread like the office's work. One filing
+        # gives a lift of 1; three of three to one officer of ten, 4; a large agency, its
+        # plain share over the officer's usual share.
+        prior, base = self.agent_prior_filings, pair_n["base"].clip(lower=0.02)
+        repeats = (pair_n["pair_n"] - 1).clip(lower=0)
+        agent_repeats = pair_n["agent_id"].map(agents["n"]) - 1
+        pair_n["lift"] = (repeats + prior * base) / (agent_repeats + prior) / base
+        agents["median_z"] = agents["median_z"] * agents["n"] / (agents["n"] + prior)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
 
     def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
