@@ -50,7 +50,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # corroborate the outlier engine on a file. 8: a duty stamp's worth reported above the
 # receipt is no levy (``reported_gap_levy``). 9: an intermediary's tie to one officer counts
 # in proportion to its repeat filings, not from 8 filings on (``agent_prior_filings``).
-MODEL_FORMAT = 9
+# 10: how sure the officer's count of fee-signal files is beyond colleagues' rates on the
+# same services (``officer_fee_evidence``) lifts their files and joins their record.
+MODEL_FORMAT = 10
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -134,6 +136,7 @@ class RedFlagRules(BaseEstimator):
         officer_weight: float = 1.5,
         fee_record_weight: float = 2.0,
         faint_weight: float = 1.0,
+        evidence_weight: float = 0.6,
         verdict_weight: float = 2.0,
     ) -> None:
         self.fee_weight = fee_weight
@@ -142,6 +145,7 @@ class RedFlagRules(BaseEstimator):
         self.officer_weight = officer_weight
         self.fee_record_weight = fee_record_weight
         self.faint_weight = faint_weight
+        self.evidence_weight = evidence_weight
         self.verdict_weight = verdict_weight
 
     def fit(self, F: pd.DataFrame, y: object = None) -> RedFlagRules:
@@ -205,6 +209,10 @@ class RedFlagRules(BaseEstimator):
             self.officer_weight * officer * (0.25 + 0.75 * _clip01(own / 1.0))
             + self.fee_record_weight * np.clip(fee_record, 0.0, 1.0)
             + self.faint_weight * _clip01(3.0 * fee_record) * faint
+            # How sure it is that the officer's count of such files is beyond colleagues'
+            # rates, whatever its size: seven levies where one was expected are near-certain
+            # though they are a point in a hundred; on a quiet extorter's every file.
+            + self.evidence_weight * f(F, "officer_fee_evidence")
         )
         fast = _clip01(f(F, "speed_z") / 2.0) + _clip01(-f(F, "agent_median_z") / 2.0)
         p["AGENT_TIED_TO_OFFICER"] = 1.6 * tied * (0.7 + 0.3 * _clip01(fast))

@@ -34,6 +34,13 @@ def _decimal(number: float, language: str) -> str:
     return text.replace(".", ",") if language == "id" else text
 
 
+def _about(number: float, language: str) -> str:
+    """A small expected count: "sekitar 0,5" / "about 0.5", or "hampir nol" / "almost none"."""
+    if number < 0.05:
+        return "hampir nol" if language == "id" else "almost none"
+    return ("sekitar " if language == "id" else "about ") + _decimal(number, language)
+
+
 def days(value: float, language: str = "en") -> str:
     """Working days (or visits, or counts), whole where they are whole."""
     number = float(value)
@@ -170,6 +177,7 @@ class _Rows:
 # ``weight * min(feature, cap)`` by ``model.detect.RedFlagRules`` (one list for both).
 OFFICER_RECORD: tuple[tuple[str, float, float], ...] = (
     ("officer_fee_signal_excess", 3.0, np.inf),
+    ("officer_fee_evidence", 0.5, 1.0),
     ("officer_spread_excess", 1.0, 2.0),
     ("officer_fast_excess", 3.0, np.inf),
     ("officer_slow_excess", 3.0, np.inf),
@@ -184,6 +192,15 @@ OFFICER_SENTENCES: dict[str, tuple[str, str]] = {
         "(+{pp} poin persen)",
         "This officer's files carry fees beyond the tariff more often than office "
         "colleagues' (+{pp} percentage points)",
+    ),
+    # How sure the count of the officer's fee-signal files is beyond colleagues' rates on
+    # the same services; {hits} = that count, {expected} = the count those rates give
+    # ("sekitar 0,5", or "hampir nol" below 0,05).
+    "officer_fee_evidence": (
+        "Petugas ini punya {hits} berkas dengan biaya di luar tarif; dengan laju rekan "
+        "sekantor pada layanan yang sama, wajarnya {expected}",
+        "This officer has {hits} files with fees beyond the tariff; at office colleagues' "
+        "rates on the same services, {expected} would be expected",
     ),
     # The fee record on the file's own service, where it is stronger than the overall one.
     "officer_service_fee_excess": (
@@ -274,6 +291,8 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     weights = np.array([weight for _, weight, _ in OFFICER_RECORD])
     caps = np.array([cap for _, _, cap in OFFICER_RECORD])
     strongest = np.argmax(weights * np.minimum(values, caps), axis=1)
+    hits = data.floats("officer_fee_hits", rows)
+    expected = data.floats("officer_fee_expected", rows)
     out = []
     for row, which in enumerate(strongest):
         value = values[row, which]
@@ -281,7 +300,14 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
         if which == fee and service_stronger[row]:
             name = "officer_service_fee_excess"
         text = _in(language, OFFICER_SENTENCES[name])
-        out.append(text.format(pp=f"{100 * value:.0f}", rate=_decimal(value, language)))
+        out.append(
+            text.format(
+                pp=f"{100 * value:.0f}",
+                rate=_decimal(value, language),
+                hits=f"{hits[row]:.0f}",
+                expected=_about(expected[row], language),
+            )
+        )
     return out
 
 
