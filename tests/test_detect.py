@@ -817,8 +817,8 @@ def test_the_officer_fee_evidence_weighs_the_count_against_colleagues_on_the_sam
     """Ten officers on billboard permits, where a fee above the tariff is rare (about 1 in
     1000). OFF-1 has 7 such files in about 500, OFF-2 one. On ID cards, handled by OFF-3 and
     OFF-4 only, 1 in 20 files carries a fee: both alike, as colleagues on that service.
-    Only OFF-1 has evidence, and its files without a signal of their own rank above an
-    honest colleague's."""
+    Only OFF-1 has evidence and the largest excess, and its files without a signal of their
+    own rank above an honest colleague's."""
     rng = np.random.default_rng(11)
     n = 5000
     officer = np.array([f"OFF-{i}" for i in range(10)], dtype=object)[rng.integers(0, 10, n)]
@@ -840,6 +840,10 @@ def test_the_officer_fee_evidence_weighs_the_count_against_colleagues_on_the_sam
     evidence = F.groupby("officer_id")["officer_fee_evidence"].first()
     assert evidence["OFF-1"] > 0.9
     assert evidence.drop("OFF-1").max() < 0.2, evidence.round(3).to_dict()
+    # The excess, too, is over colleagues on the same services (against the whole office,
+    # the ID-card desk's 1 in 20 made OFF-3 and OFF-4 look worse than OFF-1).
+    excess = F.groupby("officer_id")["officer_fee_signal_excess"].first()
+    assert excess["OFF-1"] > max(excess["OFF-3"], excess["OFF-4"]), excess.round(4).to_dict()
     records = model.score_transactions(transactions)
     scores = records["risk_score"]
     own = records["reasons"].map(lambda rs: {r["code"] for r in rs} - {"OFFICER_PATTERN"})

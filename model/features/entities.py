@@ -137,12 +137,15 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         stats["slow"] = timed.groupby(["office_id", "officer_id"], observed=True)["_slow"].mean()
         stats = stats.reset_index()
         office = stats.groupby("office_id")
-        office_fee = office["fee_hits"].transform("sum") / office["n"].transform("sum")
-        rate = _shrunk_rate(stats["fee_hits"], stats["n"], office_fee, self.shrink)
-        stats["fee_signal_excess"] = (rate - office_fee).clip(lower=0)
         evidence = self._fee_evidence(known, stats)
         for column in ("fee_evidence", "fee_hits", "fee_expected"):
             stats[column] = evidence[column].to_numpy()
+        # The excess over what colleagues' rates on the same services would give (the
+        # officer's own files left out): an officer at the desk of a service where fee
+        # signals are common is compared with colleagues on that service, not the office.
+        expected_rate = stats["fee_expected"] / stats["n"]
+        rate = _shrunk_rate(stats["fee_hits"], stats["n"], expected_rate, self.shrink)
+        stats["fee_signal_excess"] = (rate - expected_rate).clip(lower=0)
         weight = stats["n"] / (stats["n"] + self.shrink)
         for column in ("spread", "fast", "slow"):
             typical = office[column].transform("median")
