@@ -52,7 +52,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # in proportion to its repeat filings, not from 8 filings on (``agent_prior_filings``).
 # 10: how sure the officer's count of fee-signal files is beyond colleagues' rates on the
 # same services (``officer_fee_evidence``) lifts their files and joins their record.
-MODEL_FORMAT = 10
+# 11: an intermediary's strongest tie counts on its files with other officers too
+# (``agent_tie_lift``, ``agent_tie_share``).
+MODEL_FORMAT = 11
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -137,6 +139,7 @@ class RedFlagRules(BaseEstimator):
         fee_record_weight: float = 2.0,
         faint_weight: float = 1.0,
         evidence_weight: float = 0.6,
+        tie_elsewhere_weight: float = 0.5,
         verdict_weight: float = 2.0,
     ) -> None:
         self.fee_weight = fee_weight
@@ -146,6 +149,7 @@ class RedFlagRules(BaseEstimator):
         self.fee_record_weight = fee_record_weight
         self.faint_weight = faint_weight
         self.evidence_weight = evidence_weight
+        self.tie_elsewhere_weight = tie_elsewhere_weight
         self.verdict_weight = verdict_weight
 
     def fit(self, F: pd.DataFrame, y: object = None) -> RedFlagRules:
@@ -255,6 +259,10 @@ class RedFlagRules(BaseEstimator):
             sum(weight * np.minimum(f(F, name), cap) for name, weight, cap in OFFICER_RECORD)
         )
         tied = _clip01((f(F, "agent_pair_lift") - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
+        # A fixer tied to one officer is a fixer on its files with other officers too: its
+        # strongest tie counts there for ``tie_elsewhere_weight`` of its weight.
+        elsewhere = _clip01((f(F, "agent_tie_lift") - 2.0) / 4.0) * self.tie_elsewhere_weight
+        tied = np.maximum(tied, elsewhere)
         # A lone signal (nothing else on the file, no record behind the officer or the
         # intermediary) counts for part of its weight; "several weak signals together".
         total = np.sum(list(p.values()), axis=0)

@@ -347,11 +347,18 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
     if code == "OFFICER_PATTERN":
         return {"pattern": _officer_pattern(data, rows, language)}
     if code == "AGENT_TIED_TO_OFFICER":
-        return {"share": [f"{v:.0f}%" for v in 100 * data.floats("agent_pair_share", rows)]}
+        # The share with this file's officer where that pair is the tie, else the share of
+        # the intermediary's strongest tie (a fixer's file with another officer).
+        pair = data.floats("agent_pair_share", rows)
+        paired = (data.floats("agent_pair_lift", rows) > 2) & (pair >= 0.4)
+        share = np.where(paired, pair, data.floats("agent_tie_share", rows))
+        return {"share": [f"{v:.0f}%" for v in 100 * share]}
     if code == "AGENT_FEE_RECORD":
         return {"pp": [f"{v:.0f}" for v in 100 * data.floats("agent_fee_signal_excess", rows)]}
     if code == "CONFIRMED_BEFORE":
-        tied = data.floats("agent_pair_lift", rows) > 2
+        tied = (data.floats("agent_pair_lift", rows) > 2) | (
+            data.floats("agent_tie_lift", rows) > 2
+        )
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
         return {"confirmed": [number(v) for v in total]}
     return {}

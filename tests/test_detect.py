@@ -811,6 +811,29 @@ def test_an_intermediary_tied_to_one_officer_counts_in_proportion_to_its_filings
     assert "AGENT_TIED_TO_OFFICER" in [r["code"] for r in alone]
 
 
+def test_a_fixer_tied_to_one_officer_is_flagged_on_its_files_with_other_officers_too() -> None:
+    """FIXER files 20 of 24 applications with OFF-1 and 4 with others: those 4 carry the tie
+    too, at half its weight, and their message quotes the fixer's 83%; the agency's don't."""
+    rng = np.random.default_rng(13)
+    n = 3000
+    officers = np.array([f"OFF-{i}" for i in range(10)], dtype=object)
+    officer = officers[rng.integers(0, 10, n)]
+    agent = np.full(n, None, dtype=object)
+    agent[:300] = "AGENCY"
+    agent[300:324], officer[300:320] = "FIXER", "OFF-1"
+    officer[320:324] = ["OFF-3", "OFF-5", "OFF-7", "OFF-9"]
+    transactions = _reklame_office(rng, n, officer=officer, fee_paid_idr=250_000, agent_id=agent)
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F = model.features_.transform(transactions)
+    tied = model.rules_.points(F)["AGENT_TIED_TO_OFFICER"].to_numpy()
+    with_friend, elsewhere = tied[300:320], tied[320:324]
+    assert (elsewhere > 0).all() and (elsewhere < with_friend.min()).all()
+    assert tied[:300].max() == 0.0
+    reasons = model.score_transactions(transactions.iloc[[321]])["reasons"].iloc[0]
+    message = next(r["message"] for r in reasons if r["code"] == "AGENT_TIED_TO_OFFICER")
+    assert message == "Perantara ini mengajukan 83% berkasnya ke petugas yang sama"
+
+
 def test_the_officer_fee_evidence_weighs_the_count_against_colleagues_on_the_same_services() -> (
     None
 ):

@@ -98,6 +98,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "agent_pair_share",
                 "agent_median_z",
                 "agent_fee_signal_excess",
+                "agent_tie_lift",
+                "agent_tie_share",
                 "officer_confirmed",
                 "officer_dismissed",
                 "agent_confirmed",
@@ -249,7 +251,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
     def _fit_agents(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         filed = frame[frame["agent_id"].notna() & frame["officer_id"].notna()]
         if filed.empty:
-            agents = pd.DataFrame(columns=["n", "median_z", "fee_signal_excess"])
+            agents = pd.DataFrame(
+                columns=["n", "median_z", "fee_signal_excess", "tie_lift", "tie_share"]
+            )
             return agents, pd.DataFrame(columns=["lift", "share"])
         agents = filed.groupby("agent_id").agg(n=("time_z", "size"), median_z=("time_z", "median"))
         agents["fee_signal_excess"] = self._agent_fee_excess(filed)
@@ -270,6 +274,11 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agent_repeats = pair_n["agent_id"].map(agents["n"]) - 1
         pair_n["lift"] = (repeats + prior * base) / (agent_repeats + prior) / base
         agents["median_z"] = agents["median_z"] * agents["n"] / (agents["n"] + prior)
+        # The intermediary's strongest tie (among officers with at least 0.4 of its files):
+        # a fixer with a friend inside is a fixer on its files with other officers too.
+        ties = pair_n[pair_n["share"] >= 0.4].sort_values("lift").groupby("agent_id").last()
+        agents["tie_lift"] = ties["lift"].reindex(agents.index).fillna(1.0)
+        agents["tie_share"] = ties["share"].reindex(agents.index).fillna(0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
 
     def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
@@ -300,6 +309,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         tables["office_money_complaints"] = column(self.offices_, "money_complaints")
         tables["agent_median_z"] = column(self.agents_, "median_z")
         tables["agent_fee_signal_excess"] = column(self.agents_, "fee_signal_excess")
+        tables["agent_tie_lift"] = column(self.agents_, "tie_lift")
+        tables["agent_tie_share"] = column(self.agents_, "tie_share")
         for name in ("lift", "share"):
             pairs = self.pairs_[name] if len(self.pairs_) else pd.Series(dtype=float)
             tables[f"agent_pair_{name}"] = as_dict(pairs)
@@ -334,7 +345,13 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["agent_pair_share"] = np.where(
             has_pair, lookup(pair, tables["agent_pair_share"], 0.0), 0.0
         )
-        agent_names = ("agent_median_z", "agent_fee_signal_excess", "agent_confirmed")
+        agent_names = (
+            "agent_median_z",
+            "agent_fee_signal_excess",
+            "agent_tie_lift",
+            "agent_tie_share",
+            "agent_confirmed",
+        )
         out.update(lookup_many(agent, {name: tables[name] for name in agent_names}, 0.0))
         return {name: out[name] for name in self.feature_names_out_}
 
