@@ -6,9 +6,13 @@ applicants pay for), how widely their processing times spread (the same officer
 rushes files for those who pay and holds the rest), and how many complaints naming money
 point at them — each relative to colleagues in the same office and shrunk toward the
 office's rate so that an officer with ten files is not judged like one with a thousand.
-Per intermediary (agent) it learns how concentrated its filings are on one officer
-compared with how the office spreads work, how fast those files come back, and how often
-they carry fees beyond the tariff compared with the office's other intermediaries.
+Fee signals are counted against colleagues' rates on the same services, and beside the
+size of the excess it keeps how sure the count is (a Poisson test: seven levies where one
+was expected are near-certain though small). Per intermediary (agent) it learns how
+concentrated its filings are on one officer compared with how the office spreads work (in
+proportion to its repeat filings) and its strongest such tie, how fast those files come
+back, and how often they carry fees beyond the tariff compared with the office's other
+intermediaries.
 """
 
 from __future__ import annotations
