@@ -783,6 +783,16 @@ def test_an_intermediary_charging_beyond_the_tariff_has_a_fee_record() -> None:
     assert message.startswith("Berkas perantara ini lebih sering memuat biaya di luar tarif")
 
 
+def _ten_officers_and_an_agency(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Officers OFF-0..9 drawn at random for n files; files 0-299 through a licensed agency
+    (AGENCY), the rest direct. Both arrays are the caller's to edit."""
+    officers = np.array([f"OFF-{i}" for i in range(10)], dtype=object)
+    officer = officers[rng.integers(0, 10, n)]
+    agent = np.full(n, None, dtype=object)
+    agent[:300] = "AGENCY"
+    return officer, agent
+
+
 def test_an_intermediary_tied_to_one_officer_counts_in_proportion_to_its_filings() -> None:
     """Ten officers share the work. A licensed agency files 300 times with all of them, a
     one-off agent once, a small fixer 3 of 3 times and a busy one 12 of 12 times with one
@@ -790,10 +800,7 @@ def test_an_intermediary_tied_to_one_officer_counts_in_proportion_to_its_filings
     it used to count for nothing) and the busy one a stronger tie."""
     rng = np.random.default_rng(9)
     n = 3000
-    officers = np.array([f"OFF-{i}" for i in range(10)], dtype=object)
-    officer = officers[rng.integers(0, 10, n)]
-    agent = np.full(n, None, dtype=object)
-    agent[:300] = "AGENCY"
+    officer, agent = _ten_officers_and_an_agency(rng, n)
     agent[300] = "ONE-OFF"
     agent[301:304], officer[301:304] = "SMALL", "OFF-1"
     agent[304:316], officer[304:316] = "BUSY", "OFF-2"
@@ -816,10 +823,7 @@ def test_a_fixer_tied_to_one_officer_is_flagged_on_its_files_with_other_officers
     too, at half its weight, and their message quotes the fixer's 83%; the agency's don't."""
     rng = np.random.default_rng(13)
     n = 3000
-    officers = np.array([f"OFF-{i}" for i in range(10)], dtype=object)
-    officer = officers[rng.integers(0, 10, n)]
-    agent = np.full(n, None, dtype=object)
-    agent[:300] = "AGENCY"
+    officer, agent = _ten_officers_and_an_agency(rng, n)
     agent[300:324], officer[300:320] = "FIXER", "OFF-1"
     officer[320:324] = ["OFF-3", "OFF-5", "OFF-7", "OFF-9"]
     transactions = _reklame_office(rng, n, officer=officer, fee_paid_idr=250_000, agent_id=agent)
