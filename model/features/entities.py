@@ -166,8 +166,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         stats["money_complaints"] = self._complaints_per_100(stats, complaints, "officer_id")
         return stats.set_index("officer_id")[list(self._officer_columns())]
 
-    @staticmethod
-    def _fee_evidence(known: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
+    def _fee_evidence(self, known: pd.DataFrame, stats: pd.DataFrame) -> pd.DataFrame:
         """Per officer (rows of ``stats``): how sure it is that their files carry fee signals
         more often than colleagues' would (``fee_evidence``, in [0, 1]), whatever the size of
         the excess; beside it the count (``fee_hits``) and the count expected
@@ -194,7 +193,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         others_n = service["n"] - cell["n"]
         office_rate = (office["hits"] - mine["hits"] + 1.0) / (office["n"] - mine["n"] + 1.0)
         service_rate = (service["hits"] - cell["hits"]) / others_n.where(others_n > 0)
-        weight = others_n / (others_n + 20.0)
+        weight = others_n / (others_n + self.shrink)
         rate = weight * service_rate.fillna(0.0) + (1.0 - weight) * office_rate
         cell["expected"] = cell["n"] * rate
         per_officer = cell.groupby(["office_id", "officer_id"])[["hits", "expected"]].sum()
