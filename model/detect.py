@@ -39,6 +39,7 @@ from model.explain import (
     build_reasons,
     entity_evidence,
 )
+from model.features.entities import tie_strength
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
 # Bumped whenever the fitted state changes shape, or the rules change what a fitted model's
@@ -258,10 +259,11 @@ class RedFlagRules(BaseEstimator):
         officer = _clip01(
             sum(weight * np.minimum(f(F, name), cap) for name, weight, cap in OFFICER_RECORD)
         )
-        tied = _clip01((f(F, "agent_pair_lift") - 2.0) / 4.0) * (f(F, "agent_pair_share") >= 0.4)
+        tied = tie_strength(f(F, "agent_pair_lift"), f(F, "agent_pair_share"))
         # A fixer tied to one officer is a fixer on its files with other officers too: its
         # strongest tie counts there for ``tie_elsewhere_weight`` of its weight.
-        elsewhere = _clip01((f(F, "agent_tie_lift") - 2.0) / 4.0) * self.tie_elsewhere_weight
+        strongest = tie_strength(f(F, "agent_tie_lift"), f(F, "agent_tie_share"))
+        elsewhere = strongest * self.tie_elsewhere_weight
         tied = np.maximum(tied, elsewhere)
         # A lone signal (nothing else on the file, no record behind the officer or the
         # intermediary) counts for part of its weight; "several weak signals together".

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.features.entities import tie_strength
+
 MIN_POINTS = 0.25  # evidence below this is not worth showing as a reason
 
 
@@ -350,15 +352,19 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         # The share with this file's officer where that pair is the tie, else the share of
         # the intermediary's strongest tie (a fixer's file with another officer).
         pair = data.floats("agent_pair_share", rows)
-        paired = (data.floats("agent_pair_lift", rows) > 2) & (pair >= 0.4)
+        paired = tie_strength(data.floats("agent_pair_lift", rows), pair) > 0
         share = np.where(paired, pair, data.floats("agent_tie_share", rows))
         return {"share": [f"{v:.0f}%" for v in 100 * share]}
     if code == "AGENT_FEE_RECORD":
         return {"pp": [f"{v:.0f}" for v in 100 * data.floats("agent_fee_signal_excess", rows)]}
     if code == "CONFIRMED_BEFORE":
-        tied = (data.floats("agent_pair_lift", rows) > 2) | (
-            data.floats("agent_tie_lift", rows) > 2
+        paired = tie_strength(
+            data.floats("agent_pair_lift", rows), data.floats("agent_pair_share", rows)
         )
+        strongest = tie_strength(
+            data.floats("agent_tie_lift", rows), data.floats("agent_tie_share", rows)
+        )
+        tied = (paired > 0) | (strongest > 0)
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
         return {"confirmed": [number(v) for v in total]}
     return {}

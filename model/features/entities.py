@@ -27,6 +27,10 @@ from model.features.lookup import as_dict, distinct_tuple_keys, lookup, lookup_m
 
 FAST_Z = -2.0
 SLOW_Z = 2.0
+# An intermediary is tied to an officer when it files with them more than ``TIE_LIFT`` times
+# as often as the office's routing would give, with at least ``TIE_SHARE`` of its filings.
+TIE_LIFT = 2.0
+TIE_SHARE = 0.4
 # Per-officer statistics kept by ``fit``; each is looked up by officer as ``officer_<name>``.
 OFFICER_STATISTICS = (
     "fee_signal_excess",
@@ -46,6 +50,13 @@ OFFICER_LOOKUPS = (
     "officer_confirmed",
     "officer_dismissed",
 )
+
+
+def tie_strength(lift: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """How far an intermediary is tied to an officer, in [0, 1]: 0 up to ``TIE_LIFT``, 1
+    from a lift of 6; 0 below ``TIE_SHARE`` of its filings, whatever the lift."""
+    strength = np.clip((np.asarray(lift, dtype=float) - TIE_LIFT) / 4.0, 0.0, 1.0)
+    return strength * (np.asarray(share, dtype=float) >= TIE_SHARE)
 
 
 def _shrunk_rate(hits: pd.Series, n: pd.Series, prior: pd.Series, strength: float) -> pd.Series:
@@ -277,9 +288,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agent_repeats = pair_n["agent_id"].map(agents["n"]) - 1
         pair_n["lift"] = (repeats + prior * base) / (agent_repeats + prior) / base
         agents["median_z"] = agents["median_z"] * agents["n"] / (agents["n"] + prior)
-        # The intermediary's strongest tie (among officers with at least 0.4 of its files):
-        # a fixer with a friend inside is a fixer on its files with other officers too.
-        ties = pair_n[pair_n["share"] >= 0.4].sort_values("lift").groupby("agent_id").last()
+        # The intermediary's strongest tie (among officers with at least ``TIE_SHARE`` of its
+        # files): a fixer with a friend inside is a fixer on its files with other officers too.
+        ties = pair_n[pair_n["share"] >= TIE_SHARE].sort_values("lift").groupby("agent_id").last()
         agents["tie_lift"] = ties["lift"].reindex(agents.index).fillna(1.0)
         agents["tie_share"] = ties["share"].reindex(agents.index).fillna(0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
