@@ -838,6 +838,32 @@ def test_a_fixer_tied_to_one_officer_is_flagged_on_its_files_with_other_officers
     assert message == "Perantara ini mengajukan 83% berkasnya ke petugas yang sama"
 
 
+def test_an_agency_filing_only_a_service_one_officer_holds_is_not_tied_to_them() -> None:
+    """Ten officers share billboard permits; OFF-3 alone holds the ID-card desk. An agency
+    files 60 ID cards, all signed by OFF-3 as every ID card is: no tie (against OFF-3's
+    share of the whole office's work, about a fifth, it looked like a lift of 4). A fixer
+    who brings 12 billboard permits to OFF-2 is tied as before."""
+    rng = np.random.default_rng(17)
+    n = 3000
+    officer, agent = _ten_officers_and_an_agency(rng, n)
+    agent[:300] = None
+    agent[300:312], officer[300:312] = "FIXER", "OFF-2"
+    billboards = _reklame_office(rng, n, officer=officer, fee_paid_idr=250_000, agent_id=agent)
+    desk = np.full(400, None, dtype=object)
+    desk[:60] = "AGENCY"
+    ktp = _reklame_office(rng, 400, officer=np.full(400, "OFF-3"), fee_paid_idr=0, agent_id=desk)
+    ktp = ktp.assign(service_code="KTP", transaction_id=[f"K{i:05d}" for i in range(400)])
+    transactions = pd.concat([billboards, ktp], ignore_index=True)
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F = model.features_.transform(transactions)
+    by_agent = F["agent_id"].astype(object).fillna("-")
+    lift = F.groupby(by_agent)["agent_pair_lift"].max()
+    assert 0.8 < lift["AGENCY"] < 1.2, lift.round(2).to_dict()
+    assert lift["FIXER"] > 4.0, lift.round(2).to_dict()
+    tied = model.rules_.points(F)["AGENT_TIED_TO_OFFICER"].groupby(by_agent).max()
+    assert tied["AGENCY"] == 0.0 and tied["FIXER"] > 0.0
+
+
 def test_the_officer_fee_evidence_weighs_the_count_against_colleagues_on_the_same_services() -> (
     None
 ):

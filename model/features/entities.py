@@ -9,10 +9,10 @@ office's rate so that an officer with ten files is not judged like one with a th
 Fee signals are counted against colleagues' rates on the same services, and beside the
 size of the excess it keeps how sure the count is (a Poisson test: seven levies where one
 was expected are near-certain though small). Per intermediary (agent) it learns how
-concentrated its filings are on one officer compared with how the office spreads work (in
-proportion to its repeat filings) and its strongest such tie, how fast those files come
-back, and how often they carry fees beyond the tariff compared with the office's other
-intermediaries.
+concentrated its filings are on one officer compared with how the office routes the
+services it files (in proportion to its repeat filings) and its strongest such tie, how
+fast those files come back, and how often they carry fees beyond the tariff compared with
+the office's other intermediaries.
 """
 
 from __future__ import annotations
@@ -273,12 +273,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["fee_signal_excess"] = self._agent_fee_excess(filed)
         pair_n = filed.groupby(["agent_id", "officer_id"]).size().rename("pair_n").reset_index()
         pair_n["share"] = pair_n["pair_n"] / pair_n["agent_id"].map(agents["n"])
-        # How much of the office's work each officer normally gets.
-        load = frame[frame["officer_id"].notna()].groupby(["office_id", "officer_id"]).size()
-        office_share = (load / load.groupby(level="office_id").transform("sum")).rename("base")
-        base = office_share.reset_index().drop_duplicates("officer_id").set_index("officer_id")
-        pair_n["base"] = pair_n["officer_id"].map(base["base"]).fillna(1.0)
-        # Lift over the officer's usual share, in proportion to the evidence: an agent's
+        pair_n["base"] = self._expected_shares(frame, filed, pair_n)
+        # Lift over the officer's expected share (given the offices and services the agent
+        # files), in proportion to the evidence: an agent's
         # first filing has to go to somebody, so only its repeat filings count, beside
         # ``agent_prior_filings`` pseudo-filings spread like the office's work. One filing
         # gives a lift of 1; three of three to one officer of ten, 4; a large agency, its
@@ -294,6 +291,51 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["tie_lift"] = ties["lift"].reindex(agents.index).fillna(1.0)
         agents["tie_share"] = ties["share"].reindex(agents.index).fillna(0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
+
+    def _expected_shares(
+        self, frame: pd.DataFrame, filed: pd.DataFrame, pairs: pd.DataFrame
+    ) -> np.ndarray:
+        """Per (agent, officer) pair: the share of the agent's filings the officer would get
+        if the office routed them like everyone's, given where and for which services the
+        agent files. Where one officer holds the desk of a service, an agency that files only
+        that service goes to that officer without being tied to them.
+
+        Each filing's chance of reaching the officer is the officer's share of that service
+        in that office, shrunk toward their share of the office's whole work (``shrink``
+        files), so a service with few files says little.
+        """
+        service = frame["service_code"].astype(object).fillna("")
+        officed = frame.assign(service_code=service)[frame["officer_id"].notna()]
+        load = officed.groupby(["office_id", "officer_id"], observed=True).size()
+        office_share = (load / load.groupby(level="office_id").transform("sum")).rename("office")
+        cells = officed.groupby(["office_id", "service_code", "officer_id"], observed=True).size()
+        cell = cells.rename("handled").reset_index()
+        cell["total"] = cell.groupby(["office_id", "service_code"])["handled"].transform("sum")
+        # The agent's filings per office and service, set beside each officer it filed with
+        # who works in that office.
+        filings = (
+            filed.assign(service_code=filed["service_code"].astype(object).fillna(""))
+            .groupby(["agent_id", "office_id", "service_code"], observed=True)
+            .size()
+            .rename("filings")
+            .reset_index()
+        )
+        keys = pairs[["agent_id", "officer_id"]].reset_index().rename(columns={"index": "pair"})
+        spread = keys.merge(filings, on="agent_id").merge(
+            office_share.reset_index(), on=["office_id", "officer_id"]
+        )
+        spread = spread.merge(cell, on=["office_id", "service_code", "officer_id"], how="left")
+        totals = cell.drop_duplicates(["office_id", "service_code"])
+        spread = spread.drop(columns="total").merge(
+            totals[["office_id", "service_code", "total"]], on=["office_id", "service_code"]
+        )
+        chance = (spread["handled"].fillna(0.0) + self.shrink * spread["office"]) / (
+            spread["total"] + self.shrink
+        )
+        expected = (spread["filings"] * chance).groupby(spread["pair"]).sum()
+        agent_n = pairs["agent_id"].map(filed.groupby("agent_id").size())
+        share = expected.reindex(pairs.index).to_numpy() / agent_n.to_numpy()
+        return np.nan_to_num(share, nan=1.0)
 
     def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
         """Per intermediary: how much more often than the office's intermediaries its files
