@@ -273,7 +273,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["fee_signal_excess"] = self._agent_fee_excess(filed)
         pair_n = filed.groupby(["agent_id", "officer_id"]).size().rename("pair_n").reset_index()
         pair_n["share"] = pair_n["pair_n"] / pair_n["agent_id"].map(agents["n"])
-        pair_n["base"] = self._expected_shares(frame, filed, pair_n)
+        expected = self._expected_filings(frame, filed, pair_n)
+        pair_n["base"] = np.nan_to_num(expected / pair_n["agent_id"].map(agents["n"]), nan=1.0)
         # Lift over the officer's expected share (given the offices and services the agent
         # files), in proportion to the evidence: an agent's
         # first filing has to go to somebody, so only its repeat filings count, beside
@@ -292,10 +293,10 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         agents["tie_share"] = ties["share"].reindex(agents.index).fillna(0.0)
         return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
 
-    def _expected_shares(
+    def _expected_filings(
         self, frame: pd.DataFrame, filed: pd.DataFrame, pairs: pd.DataFrame
     ) -> np.ndarray:
-        """Per (agent, officer) pair: the share of the agent's filings the officer would get
+        """Per (agent, officer) pair: how many of the agent's filings the officer would get
         if the office routed them like everyone's, given where and for which services the
         agent files. Where one officer holds the desk of a service, an agency that files only
         that service goes to that officer without being tied to them.
@@ -308,9 +309,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         officed = frame.assign(service_code=service)[frame["officer_id"].notna()]
         load = officed.groupby(["office_id", "officer_id"], observed=True).size()
         office_share = (load / load.groupby(level="office_id").transform("sum")).rename("office")
-        cells = officed.groupby(["office_id", "service_code", "officer_id"], observed=True).size()
-        cell = cells.rename("handled").reset_index()
-        cell["total"] = cell.groupby(["office_id", "service_code"])["handled"].transform("sum")
+        handled = officed.groupby(["office_id", "service_code", "officer_id"], observed=True)
+        totals = officed.groupby(["office_id", "service_code"], observed=True).size()
         # The agent's filings per office and service, set beside each officer it filed with
         # who works in that office.
         filings = (
@@ -321,21 +321,21 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             .reset_index()
         )
         keys = pairs[["agent_id", "officer_id"]].reset_index().rename(columns={"index": "pair"})
-        spread = keys.merge(filings, on="agent_id").merge(
-            office_share.reset_index(), on=["office_id", "officer_id"]
-        )
-        spread = spread.merge(cell, on=["office_id", "service_code", "officer_id"], how="left")
-        totals = cell.drop_duplicates(["office_id", "service_code"])
-        spread = spread.drop(columns="total").merge(
-            totals[["office_id", "service_code", "total"]], on=["office_id", "service_code"]
+        spread = (
+            keys.merge(filings, on="agent_id")
+            .merge(office_share.reset_index(), on=["office_id", "officer_id"])
+            .merge(totals.rename("total").reset_index(), on=["office_id", "service_code"])
+            .merge(
+                handled.size().rename("handled").reset_index(),
+                on=["office_id", "service_code", "officer_id"],
+                how="left",
+            )
         )
         chance = (spread["handled"].fillna(0.0) + self.shrink * spread["office"]) / (
             spread["total"] + self.shrink
         )
         expected = (spread["filings"] * chance).groupby(spread["pair"]).sum()
-        agent_n = pairs["agent_id"].map(filed.groupby("agent_id").size())
-        share = expected.reindex(pairs.index).to_numpy() / agent_n.to_numpy()
-        return np.nan_to_num(share, nan=1.0)
+        return expected.reindex(pairs.index).to_numpy()
 
     def _agent_fee_excess(self, filed: pd.DataFrame) -> pd.Series:
         """Per intermediary: how much more often than the office's intermediaries its files
