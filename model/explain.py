@@ -7,7 +7,9 @@ of the evidence behind the score). Messages never contain personal identifiers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +24,24 @@ MIN_POINTS = 0.25  # evidence below this is not worth showing as a reason
 def rupiah(value: float) -> str:
     """Rp 50.000 — Indonesian thousands separator."""
     return "Rp " + f"{round(float(value)):,}".replace(",", ".")
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector while building many small containers.
+
+    A million reasons are a million dicts in a few hundred thousand lists; none forms a
+    cycle, but each few hundred of them start a collection that walks the young objects
+    (and, as they age, every list built so far): about a tenth of scoring time. Turned back
+    on afterwards only if it was on, so concurrent callers never leave it off.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _in(language: str, texts: tuple[str, str]) -> str:
@@ -295,22 +315,23 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
     strongest = np.argmax(weights * np.minimum(values, caps), axis=1)
     hits = data.floats("officer_fee_hits", rows)
     expected = data.floats("officer_fee_expected", rows)
-    out = []
-    for row, which in enumerate(strongest):
-        value = values[row, which]
-        name = names[which]
-        if which == fee and service_stronger[row]:
-            name = "officer_service_fee_excess"
-        text = _in(language, OFFICER_SENTENCES[name])
-        out.append(
-            text.format(
+    chosen = values[np.arange(len(rows)), strongest]
+    on_service_named = (strongest == fee) & service_stronger
+    # An officer's files share one record: write each distinct sentence once.
+    keys = np.column_stack([strongest, on_service_named, chosen, hits, expected])
+    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    sentences = []
+    for which, by_service, value, hit, expect in distinct.tolist():
+        name = "officer_service_fee_excess" if by_service else names[int(which)]
+        sentences.append(
+            _in(language, OFFICER_SENTENCES[name]).format(
                 pp=f"{100 * value:.0f}",
                 rate=_decimal(value, language),
-                hits=f"{hits[row]:.0f}",
-                expected=_about(expected[row], language),
+                hits=f"{hit:.0f}",
+                expected=_about(expect, language),
             )
         )
-    return out
+    return [sentences[i] for i in inverse.ravel().tolist()]
 
 
 def _filled(values: np.ndarray, fill: np.ndarray | float) -> np.ndarray:
@@ -410,23 +431,24 @@ def build_reasons(
         codes.append(np.full(len(shown), code, dtype=object))
         weights.append(values[shown] / np.maximum(total[shown], 1e-9))
         messages.append(np.asarray(texts, dtype=object))
-    result: list[list[dict[str, object]]] = [[] for _ in range(n)]
     if not rows:
-        return result
+        return [[] for _ in range(n)]
     row = np.concatenate(rows)
     weight = np.concatenate(weights)
-    code_all = np.concatenate(codes)
-    message_all = np.concatenate(messages)
-    for i in np.lexsort((-weight, row)):
-        bucket = result[row[i]]
-        if len(bucket) < limit:
-            bucket.append(
-                {
-                    "code": code_all[i],
-                    "message": message_all[i],
-                    "weight": round(float(weight[i]), 3),
-                }
-            )
+    order = np.lexsort((-weight, row))
+    # plain Python values, in the order the reasons are appended (no numpy scalar per item)
+    owners = row[order].tolist()
+    code_all = np.concatenate(codes)[order].tolist()
+    message_all = np.concatenate(messages)[order].tolist()
+    shown_weight = [round(value, 3) for value in weight[order].tolist()]
+    with _collector_paused():
+        result: list[list[dict[str, object]]] = [[] for _ in range(n)]
+        for owner, code, message, share in zip(
+            owners, code_all, message_all, shown_weight, strict=True
+        ):
+            bucket = result[owner]
+            if len(bucket) < limit:
+                bucket.append({"code": code, "message": message, "weight": share})
     return result
 
 

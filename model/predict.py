@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from joblib import parallel_config
 from tqdm import tqdm
 
 from model.bundle import ModelBundle, load_bundle
@@ -84,9 +85,25 @@ def score_frame(
     chunk_rows: int = CHUNK_ROWS,
     progress: bool = True,
     language: str | None = None,
+    n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Score records for ``transactions`` in input order, chunk by chunk (reasons in
-    ``language``, default the model's)."""
+    ``language``, default the model's).
+
+    ``n_jobs`` threads share each large chunk's outlier scoring (-1: every core; None:
+    joblib's default, one unless a ``joblib.parallel_config`` says more). The records are
+    the same for every ``n_jobs``.
+    """
+    if n_jobs is not None:
+        with parallel_config(n_jobs=n_jobs):
+            return score_frame(
+                bundle,
+                transactions,
+                complaints,
+                chunk_rows=chunk_rows,
+                progress=progress,
+                language=language,
+            )
     if 0 < len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.
@@ -148,6 +165,7 @@ def score_data_dir(
         chunk_rows=chunk_rows,
         progress=progress,
         language=settings.language,
+        n_jobs=settings.score_jobs,
     )
     seconds = time.perf_counter() - started
     logger.info(

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     capacity_high_per_month: int = 50
     capacity_medium_per_month: int = 250
     random_seed: int = 20161020
+    # Threads for batch scoring (``sidak score``; -1: every core). The service scores a
+    # request's rows in one thread, beside its other workers.
+    score_jobs: int = -1
 
 
 @lru_cache

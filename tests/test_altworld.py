@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -147,3 +148,18 @@ def test_the_oracle_ceiling_is_out_of_fold_by_officer(tmp_path: Path) -> None:
     assert oracle["risk_score"].between(0, 1).all()
     # Trees that learned from other officers' labelled files rank far above chance.
     assert average_precision_score(y, oracle["risk_score"]) > 8 * y.mean()
+
+
+def test_the_scale_bench_times_sidak_beside_its_baseline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--big`` at a toy size: every figure printed, Sidak's as multiples of the baseline's."""
+    from bench.detection import parse_args, run_big
+
+    args = parse_args(["--big", "--big-rows", "2400", "--big-offices", "2", "--big-repeats", "1"])
+    run_big(args, tmp_path)
+    out = capsys.readouterr().out
+    for label in ("the baseline's fit", "1 thread", "the baseline's scoring"):
+        assert label in out, out
+    assert re.search(r"\d+ threads +\d+\.\d s \([\d,]+ rows/s; [\d.]+x the baseline", out), out
+    assert "peak RSS after score" in out and "score one transaction" in out

@@ -441,6 +441,32 @@ def test_officer_pattern_names_the_strongest_part_of_the_record() -> None:
     assert "+30 percentage points" in english[0]
     assert english[5].startswith("This officer has 7 files with fees beyond the tariff")
     assert english[5].endswith("about 0.5 would be expected")
+    # An officer's files share one record and its sentence is written once: every copy, in
+    # any order, still gets its own row's sentence.
+    order = np.random.default_rng(0).permutation(np.tile(np.arange(6), 50))
+    repeated = build_reasons(features.iloc[order], pd.DataFrame({"OFFICER_PATTERN": [1.0] * 300}))
+    assert [r[0]["message"] for r in repeated] == [messages[i] for i in order]
+
+
+def test_reasons_hold_the_garbage_collector_only_while_building() -> None:
+    import gc
+
+    from model.explain import _collector_paused
+
+    assert gc.isenabled()
+    with _collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _collector_paused():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+    gc.disable()
+    try:  # a caller that turned it off keeps it off
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_unusual_pattern_names_what_the_engine_found_most_extreme(

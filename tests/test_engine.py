@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from joblib import parallel_config
 from sklearn.base import clone
 from sklearn.ensemble import IsolationForest
 from sklearn.exceptions import NotFittedError
@@ -252,6 +253,34 @@ def test_batch_paths_agree_and_rows_are_independent(wide) -> None:
     alone = np.array([est.score_samples(Q[i : i + 1])[0] for i in range(0, len(Q), 97)])
     np.testing.assert_array_equal(alone, batch[::97])
     np.testing.assert_array_equal(est.score_samples(Q[:16]), batch[:16])
+
+
+def test_threaded_blocks_score_as_one_pass(wide, monkeypatch) -> None:
+    """Large batches scored block by block in threads give the same bits as one pass, and
+    scikit-learn's forest is kept to one job inside (its threads would sum the trees'
+    depths in the order they finish)."""
+    X, est = wide
+    Q = _query_rows(X, 7000, seed=11)
+    one_pass = est.score_components(Q)
+    monkeypatch.setattr(engine_module, "_PARALLEL_BLOCK_ROWS", 2500)  # 2 blocks of 3500
+    seen_jobs: list[int] = []
+    score_forest = type(est.forest_).score_samples
+
+    def forest_scores(forest, Z):
+        from joblib import effective_n_jobs
+
+        seen_jobs.append(effective_n_jobs(None))
+        return score_forest(forest, Z)
+
+    monkeypatch.setattr(type(est.forest_), "score_samples", forest_scores)
+    with parallel_config(n_jobs=2):
+        threaded = est.score_components(Q)
+        one_block = est.score_components(Q[:3000])  # too few rows to split: this thread
+    pd.testing.assert_frame_equal(threaded, one_pass, check_exact=True)
+    pd.testing.assert_frame_equal(one_block, one_pass.iloc[:3000], check_exact=True)
+    assert len(seen_jobs) == 3 and set(seen_jobs) == {1}
+    threaded_est = clone(est).set_params(n_jobs=2).fit(X)
+    np.testing.assert_array_equal(threaded_est.score_samples(Q), est.score_samples(Q))
 
 
 def test_packed_forest_survives_pickle_and_old_models_fall_back(wide) -> None:

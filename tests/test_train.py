@@ -172,6 +172,21 @@ def test_chunked_scoring_matches_one_batch(small_world: Path, mlflow_settings: S
     pd.testing.assert_frame_equal(chunked, result.scores)
 
 
+def test_threaded_scoring_matches_one_thread(
+    small_world: Path, mlflow_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from model import engine
+
+    result = train(small_world, settings=mlflow_settings, register=False, track=False)
+    dataset = load_data_dir(small_world)
+    assert len(dataset.transactions) >= 4 * 250
+    monkeypatch.setattr(engine, "_PARALLEL_BLOCK_ROWS", 250)  # several blocks, in 2 threads
+    threaded = score_frame(
+        result.bundle, dataset.transactions, dataset.complaints, progress=False, n_jobs=2
+    )
+    pd.testing.assert_frame_equal(threaded, result.scores)
+
+
 def test_train_on_only_the_required_tables_and_columns(
     small_world: Path, mlflow_settings: Settings, tmp_path: Path
 ) -> None:
