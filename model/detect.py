@@ -54,8 +54,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # 10: how sure the officer's count of fee-signal files is beyond colleagues' rates on the
 # same services (``officer_fee_evidence``) lifts their files and joins their record.
 # 11: an intermediary's strongest tie counts on its files with other officers too
-# (``agent_tie_lift``, ``agent_tie_share``).
-MODEL_FORMAT = 11
+# (``agent_tie_lift``, ``agent_tie_share``). 12: the ties' expected shares are looked up
+# too (``agent_pair_base``, ``agent_tie_base``), for the reason's "about 10% expected".
+MODEL_FORMAT = 12
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (

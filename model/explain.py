@@ -63,6 +63,13 @@ def _about(number: float, language: str) -> str:
     return ("sekitar " if language == "id" else "about ") + _decimal(number, language)
 
 
+def _expected_share(share: float, language: str) -> str:
+    """An expected share of files: "sekitar 10%" / "about 10%", or "kurang dari 1%"."""
+    if share < 0.005:
+        return "kurang dari 1%" if language == "id" else "less than 1%"
+    return ("sekitar " if language == "id" else "about ") + f"{100 * share:.0f}%"
+
+
 def days(value: float, language: str = "en") -> str:
     """Working days (or visits, or counts), whole where they are whole."""
     number = float(value)
@@ -135,8 +142,10 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ReasonTemplate("OFFICER_PATTERN", "{pattern}", "{pattern}"),
         ReasonTemplate(
             "AGENT_TIED_TO_OFFICER",
-            "Perantara ini mengajukan {share} berkasnya ke petugas yang sama",
-            "This intermediary files {share} of its applications with the same officer",
+            "Perantara ini mengajukan {share} berkasnya ke petugas yang sama; menurut pembagian "
+            "kerja kantor untuk layanan yang diajukannya, wajarnya {expected}",
+            "This intermediary files {share} of its applications with the same officer; the "
+            "office's division of work for the services it files would give {expected}",
         ),
         ReasonTemplate(
             "AGENT_FEE_RECORD",
@@ -375,7 +384,13 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         pair = data.floats("agent_pair_share", rows)
         paired = tie_strength(data.floats("agent_pair_lift", rows), pair) > 0
         share = np.where(paired, pair, data.floats("agent_tie_share", rows))
-        return {"share": [f"{v:.0f}%" for v in 100 * share]}
+        base = np.where(
+            paired, data.floats("agent_pair_base", rows), data.floats("agent_tie_base", rows)
+        )
+        return {
+            "share": [f"{v:.0f}%" for v in 100 * share],
+            "expected": [_expected_share(v, language) for v in base],
+        }
     if code == "AGENT_FEE_RECORD":
         return {"pp": [f"{v:.0f}" for v in 100 * data.floats("agent_fee_signal_excess", rows)]}
     if code == "CONFIRMED_BEFORE":

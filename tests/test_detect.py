@@ -861,7 +861,14 @@ def test_a_fixer_tied_to_one_officer_is_flagged_on_its_files_with_other_officers
     assert tied[:300].max() == 0.0
     reasons = model.score_transactions(transactions.iloc[[321]])["reasons"].iloc[0]
     message = next(r["message"] for r in reasons if r["code"] == "AGENT_TIED_TO_OFFICER")
-    assert message == "Perantara ini mengajukan 83% berkasnya ke petugas yang sama"
+    assert message == (
+        "Perantara ini mengajukan 83% berkasnya ke petugas yang sama; menurut pembagian kerja "
+        "kantor untuk layanan yang diajukannya, wajarnya sekitar 11%"  # OFF-1's share, ~1 in 10
+    )
+    english = model.score_transactions(transactions.iloc[[321]], language="en")["reasons"]
+    message = next(r["message"] for r in english.iloc[0] if r["code"] == "AGENT_TIED_TO_OFFICER")
+    assert message.endswith("the office's division of work for the services it files would give "
+                            "about 11%")  # fmt: skip
 
 
 def test_an_agency_filing_only_a_service_one_officer_holds_is_not_tied_to_them() -> None:
@@ -888,6 +895,10 @@ def test_an_agency_filing_only_a_service_one_officer_holds_is_not_tied_to_them()
     assert lift["FIXER"] > 4.0, lift.round(2).to_dict()
     tied = model.rules_.points(F)["AGENT_TIED_TO_OFFICER"].groupby(by_agent).max()
     assert tied["AGENCY"] == 0.0 and tied["FIXER"] > 0.0
+    # the expected shares the tie's reason quotes: all of the agency's ID cards go to OFF-3,
+    # about a tenth of the fixer's billboard permits would go to OFF-2
+    base = F.groupby(by_agent)["agent_pair_base"].max()
+    assert base["AGENCY"] > 0.95 and 0.05 < base["FIXER"] < 0.15, base.round(2).to_dict()
 
 
 def test_the_officer_fee_evidence_weighs_the_count_against_colleagues_on_the_same_services() -> (

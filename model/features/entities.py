@@ -115,6 +115,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "agent_fee_signal_excess",
                 "agent_tie_lift",
                 "agent_tie_share",
+                "agent_pair_base",
+                "agent_tie_base",
                 "officer_confirmed",
                 "officer_dismissed",
                 "agent_confirmed",
@@ -266,9 +268,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         filed = frame[frame["agent_id"].notna() & frame["officer_id"].notna()]
         if filed.empty:
             agents = pd.DataFrame(
-                columns=["n", "median_z", "fee_signal_excess", "tie_lift", "tie_share"]
+                columns=["n", "median_z", "fee_signal_excess", "tie_lift", "tie_share", "tie_base"]
             )
-            return agents, pd.DataFrame(columns=["lift", "share"])
+            return agents, pd.DataFrame(columns=["lift", "share", "base"])
         agents = filed.groupby("agent_id").agg(n=("time_z", "size"), median_z=("time_z", "median"))
         agents["fee_signal_excess"] = self._agent_fee_excess(filed)
         pair_n = filed.groupby(["agent_id", "officer_id"]).size().rename("pair_n").reset_index()
@@ -291,7 +293,9 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         ties = pair_n[pair_n["share"] >= TIE_SHARE].sort_values("lift").groupby("agent_id").last()
         agents["tie_lift"] = ties["lift"].reindex(agents.index).fillna(1.0)
         agents["tie_share"] = ties["share"].reindex(agents.index).fillna(0.0)
-        return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share"]]
+        # the expected share beside the tie's, for the reason's "about 10% would be expected"
+        agents["tie_base"] = ties["base"].reindex(agents.index).fillna(0.0)
+        return agents, pair_n.set_index(["agent_id", "officer_id"])[["lift", "share", "base"]]
 
     def _expected_filings(
         self, frame: pd.DataFrame, filed: pd.DataFrame, pairs: pd.DataFrame
@@ -367,7 +371,8 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         tables["agent_fee_signal_excess"] = column(self.agents_, "fee_signal_excess")
         tables["agent_tie_lift"] = column(self.agents_, "tie_lift")
         tables["agent_tie_share"] = column(self.agents_, "tie_share")
-        for name in ("lift", "share"):
+        tables["agent_tie_base"] = column(self.agents_, "tie_base")
+        for name in ("lift", "share", "base"):
             pairs = self.pairs_[name] if len(self.pairs_) else pd.Series(dtype=float)
             tables[f"agent_pair_{name}"] = as_dict(pairs)
         tables["officer_confirmed"] = column(self.verdicts_["officer_id"], "confirmed")
@@ -401,11 +406,15 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         out["agent_pair_share"] = np.where(
             has_pair, lookup(pair, tables["agent_pair_share"], 0.0), 0.0
         )
+        out["agent_pair_base"] = np.where(
+            has_pair, lookup(pair, tables["agent_pair_base"], 0.0), 0.0
+        )
         agent_names = (
             "agent_median_z",
             "agent_fee_signal_excess",
             "agent_tie_lift",
             "agent_tie_share",
+            "agent_tie_base",
             "agent_confirmed",
         )
         out.update(lookup_many(agent, {name: tables[name] for name in agent_names}, 0.0))
