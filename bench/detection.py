@@ -254,6 +254,8 @@ def oracle_scores(
     features = model.features_.transform(tx, dataset.complaints)
     numeric = features.select_dtypes("number").reset_index(drop=True)
     X = pd.concat([numeric.add_prefix("f_"), raw_features(dataset).add_prefix("raw_")], axis=1)
+    # a column an export lacks is all missing: scikit-learn's binning cannot fit one
+    X = X.loc[:, X.notna().any().to_numpy()]
     labels = truth.set_index("transaction_id")["is_irregular"].astype(int)
     y = tx["transaction_id"].map(labels).fillna(0).astype(int).to_numpy()
     risk = np.zeros(len(tx))

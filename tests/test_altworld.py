@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -124,7 +125,7 @@ def test_verdict_shares_beyond_the_whole_are_refused(capsys: pytest.CaptureFixtu
 
 
 def test_the_oracle_ceiling_is_out_of_fold_by_officer(tmp_path: Path) -> None:
-    from bench.detection import oracle_folds, oracle_scores
+    from bench.detection import oracle_folds, oracle_scores, strip_world
 
     world = wildworld.generate(wildworld.WildConfig(seed=6, offices=2, months=3, volume=0.5))
     wildworld.write(world, tmp_path)
@@ -148,6 +149,14 @@ def test_the_oracle_ceiling_is_out_of_fold_by_officer(tmp_path: Path) -> None:
     assert oracle["risk_score"].between(0, 1).all()
     # Trees that learned from other officers' labelled files rank far above chance.
     assert average_precision_score(y, oracle["risk_score"]) > 8 * y.mean()
+    # a poorer export, whose lacking columns are all missing features, still gets a ceiling
+    poorer = tmp_path / "poorer"
+    shutil.copytree(tmp_path, poorer, ignore=shutil.ignore_patterns("poorer"))
+    strip_world(poorer, ["visits", "reported_fee_idr", "payment_method"], ["complaints"])
+    dataset = load_data_dir(poorer)
+    model = RiskModel().fit(dataset.transactions, services=dataset.services)
+    oracle = oracle_scores(dataset, model, truth)
+    assert average_precision_score(y, oracle["risk_score"]) > 4 * y.mean()
 
 
 def test_the_scale_bench_times_sidak_beside_its_baseline(
