@@ -39,7 +39,9 @@ and the fitted state, never on the other rows of the batch being scored.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -100,6 +102,33 @@ def _validate(estimator: BaseEstimator, X: Any, reset: bool) -> np.ndarray:
 def _threadpools() -> ThreadpoolController:
     """Cached controller of the BLAS/OpenMP pools (rescanning costs ~0.3 ms per call)."""
     return ThreadpoolController()
+
+
+_blas_lock = threading.Lock()
+_blas_state: dict[str, Any] = {"users": 0, "limiter": None}
+
+
+@contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS limited to one thread while any caller is inside; restored when the last leaves.
+
+    threadpoolctl's limit is process-wide: two requests scored at once in the service's
+    threads would each save and restore it, and the one leaving first would give the other
+    all BLAS threads back (and the last to leave could leave one thread for good). Callers
+    are counted, so the first sets the limit and the last restores what was there before.
+    """
+    with _blas_lock:
+        if _blas_state["users"] == 0:
+            _blas_state["limiter"] = _threadpools().limit(limits=1, user_api="blas")
+        _blas_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["users"] -= 1
+            if _blas_state["users"] == 0:
+                _blas_state["limiter"].restore_original_limits()
+                _blas_state["limiter"] = None
 
 
 class _Calibrator:
@@ -351,8 +380,9 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         n_jobs = min(effective_n_jobs(self.n_jobs), n_blocks) if n_blocks >= 2 else 1
         # The kNN's products are small: threaded BLAS only adds overhead and, on a busy
         # machine, heavy oversubscription (measured 2-4x slower with 2 threads). The limit is
-        # process-wide, so it is set once here, around all the threads.
-        with _threadpools().limit(limits=1, user_api="blas"):
+        # process-wide, so it is set once here, around all the threads (and counted across
+        # concurrent callers: ``_one_blas_thread``).
+        with _one_blas_thread():
             if n_jobs == 1:
                 return self._raw_block(Z)
             blocks = np.array_split(np.arange(Z.shape[0]), n_blocks)

@@ -416,3 +416,41 @@ def test_feature_contributions_sum_to_the_ecod_score_and_point_at_the_odd_featur
     np.testing.assert_allclose(contributions.sum(axis=1), model._ecod_scores(Z))
     with pytest.raises(ValueError, match="ecod"):
         OutlierEnsemble(weights={"knn": 1.0}, random_state=0).fit(X).feature_contributions(odd)
+
+
+def test_one_blas_thread_holds_until_the_last_concurrent_caller_leaves() -> None:
+    """Two scorings overlap in the service's threads: the first to leave must not give the
+    other BLAS threads back, and the last restores what was there before."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> set[int]:
+        return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+    before = blas_threads()
+    if not before or before == {1}:
+        pytest.skip("BLAS has one thread already: a limit to one cannot be seen")
+    a_inside, b_inside, a_left = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, set[int]] = {}
+
+    def first() -> None:
+        with engine_module._one_blas_thread():
+            a_inside.set()
+            b_inside.wait(10)
+        a_left.set()
+
+    def second() -> None:
+        a_inside.wait(10)
+        with engine_module._one_blas_thread():
+            b_inside.set()
+            a_left.wait(10)
+            seen["after the first left"] = blas_threads()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert seen["after the first left"] == {1}
+    assert blas_threads() == before
