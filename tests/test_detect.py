@@ -1022,3 +1022,20 @@ def test_peoples_records_do_not_corroborate_the_outlier_engine(
     assert points["UNUSUAL_PATTERN"].tolist() == pytest.approx(
         [0.1 * fitted.engine_weight, fitted.engine_weight]
     )
+
+
+def test_fitting_twice_gives_the_same_model(world: tuple) -> None:
+    """Reproducible: the same data and parameters give the same scores, reasons, bands and
+    thresholds, verdicts included (the supervised part and the engine are seeded)."""
+    transactions, complaints, planted = world
+    rng = np.random.default_rng(3)
+    y = pd.Series(np.nan, index=transactions.index)
+    reviewed = rng.choice(len(transactions), 300, replace=False)
+    y.iloc[reviewed] = (planted.iloc[reviewed] != "").astype(float).to_numpy()
+    models = [
+        RiskModel().fit(transactions, y, services=SERVICES, complaints=complaints) for _ in range(2)
+    ]
+    assert models[0].n_labels_ == 300 and models[0].supervised_weight_ > 0
+    first, second = (m.score_transactions(transactions, complaints) for m in models)
+    pd.testing.assert_frame_equal(first, second, check_exact=True)
+    assert models[0].thresholds_ == models[1].thresholds_
