@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 
 from model.errors import SidakError
 from model.settings import get_settings
@@ -32,8 +33,20 @@ app = typer.Typer(
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def settings_problems(error: ValidationError) -> str:
+    """A refused setting as the variable to fix: ``SIDAK_SCORE_JOBS='abc': <why>``."""
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"])
+        given = problem.get("input")
+        shown = f"={given!r}" if isinstance(given, str | int | float) else ""
+        lines.append(f"  SIDAK_{field.upper()}{shown}: {problem['msg']}")
+    return "Refused setting(s) (environment or .env):\n" + "\n".join(lines)
+
+
 def user_errors(func: F) -> F:
-    """Turn SidakError into a plain message and exit code 2."""
+    """Turn SidakError, and settings the environment sets wrong, into a plain message and
+    exit code 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -41,6 +54,11 @@ def user_errors(func: F) -> F:
             return func(*args, **kwargs)
         except SidakError as error:
             typer.echo(str(error), err=True)
+            raise typer.Exit(code=2) from None
+        except ValidationError as error:
+            if not error.title.endswith("Settings"):
+                raise
+            typer.echo(settings_problems(error), err=True)
             raise typer.Exit(code=2) from None
 
     return wrapper  # type: ignore[return-value]

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,13 @@ class Settings(BaseSettings):
     # Threads for batch scoring (``sidak score``; -1: every core). The service scores a
     # request's rows in one thread, beside its other workers.
     score_jobs: int = -1
+
+    @field_validator("score_jobs")
+    @classmethod
+    def _jobs_mean_something(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("0 threads cannot score: use a count, or -1 for every core")
+        return value
 
 
 @lru_cache

@@ -380,3 +380,22 @@ def test_entities_by_officer_in_a_period_without_officer_ids_say_so(tmp_path: Pa
         f"No officer ids among the 1 transaction from 2024-03-01 10:00:00 on in {root}: "
         "no officers to rank.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "why"),
+    [
+        ("SIDAK_SCORE_JOBS", "0", "0 threads cannot score"),
+        ("SIDAK_SCORE_JOBS", "two", "valid integer"),
+        ("SIDAK_LANGUAGE", "fr", "'id' or 'en'"),
+    ],
+)
+def test_a_setting_set_wrong_is_named_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, why: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    get_settings.cache_clear()
+    result = CliRunner().invoke(app, ["validate", str(make_dir(tmp_path))])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"{variable}='{value}': " in result.output and why in result.output
