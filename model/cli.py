@@ -196,11 +196,27 @@ def score(
     output: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
     model: ModelRef = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            help="Threads for the outlier scoring (-1: every core; default SIDAK_SCORE_JOBS). "
+            "The scores are the same for any value.",
+        ),
+    ] = None,
 ) -> None:
     """Score every transaction in DATA_DIR; write the contract's score records as CSV."""
     from model.predict import score_data_dir
 
-    scores = score_data_dir(data_dir, model_ref=model, output=output, progress=progress)
+    settings = get_settings()
+    if jobs == 0:
+        raise typer.BadParameter("0 threads cannot score: use a count, or -1", param_hint="--jobs")
+    if jobs is not None:
+        settings = type(settings).model_validate({**settings.model_dump(), "score_jobs": jobs})
+    scores = score_data_dir(
+        data_dir, model_ref=model, output=output, progress=progress, settings=settings
+    )
     bands = scores["risk_band"].value_counts()
     version = scores["model_version"].iloc[0] if len(scores) else "?"
     typer.echo(f"{len(scores):,} transactions scored by {version} -> {output}")

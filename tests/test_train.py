@@ -203,6 +203,15 @@ def test_train_on_only_the_required_tables_and_columns(
         app, ["score", str(minimal), "--model", "1", "-o", str(output), "--no-progress"]
     )
     assert outcome.exit_code == 0, outcome.output
+    one_thread = tmp_path / "scores-1.csv"
+    outcome = runner.invoke(
+        app,
+        ["score", str(minimal), "--model", "1", "-o", str(one_thread), "--no-progress", "-j", "1"],
+    )
+    assert outcome.exit_code == 0, outcome.output
+    assert one_thread.read_bytes() == output.read_bytes()
+    outcome = runner.invoke(app, ["score", str(minimal), "-o", str(one_thread), "--jobs", "0"])
+    assert outcome.exit_code == 2 and "0 threads cannot score" in outcome.output
     assert len(pd.read_csv(output)) == len(pd.read_csv(minimal / "transactions.csv"))
     outcome = runner.invoke(app, ["models"])
     assert outcome.exit_code == 0 and "20" in outcome.output
