@@ -16,7 +16,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NOTEBOOKS_OUT ?= reports/notebooks
 
-.PHONY: help all install install-dev browser data validate entities train promote score evaluate report serve test lint format bench bench-detection bench-adbench bench-api notebooks nbstripout clean
+.PHONY: help all install install-dev browser data validate entities train promote score evaluate report serve test lint format bench bench-detection bench-scale bench-adbench bench-api notebooks nbstripout clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -98,6 +98,9 @@ format: install-dev ## Apply ruff's fixes and formatting
 bench-detection: install-dev ## Detection metrics vs baselines on several simulated worlds
 	$(PY) bench/detection.py
 
+bench-scale: install-dev ## Fit and score ~1M transactions: times (medians, vs an IsolationForest baseline) and peak memory
+	$(PY) bench/detection.py --big --skip-detection
+
 bench-adbench: install-dev ## Sidak's engine vs PyOD detectors on ADBench data sets
 	$(PY) bench/adbench.py --data ../shared/data/adbench --output reports/adbench.csv
 
@@ -108,7 +111,7 @@ bench-api: install-dev ## API throughput and latency as ratios to in-process sco
 	@if command -v wrk >/dev/null 2>&1; then $(PY) bench/api.py --load-generator wrk; fi
 	$(PY) bench/api.py --load-generator python
 
-bench: bench-detection bench-adbench bench-api ## All benchmarks
+bench: bench-detection bench-scale bench-adbench bench-api ## All benchmarks
 
 clean: ## Remove generated data, models, runs and reports (keeps .venv)
 	rm -rf data/raw data/interim data/processed models mlruns reports var
