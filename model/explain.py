@@ -63,6 +63,14 @@ def _about(number: float, language: str) -> str:
     return ("sekitar " if language == "id" else "about ") + _decimal(number, language)
 
 
+def count(number: int | float, language: str = "id") -> str:
+    """A whole count with the language's thousands separator: 1.054 (id), 1,054 (en)."""
+    if not np.isfinite(number):
+        return "-"
+    text = f"{round(float(number)):,}"
+    return text.replace(",", ".") if language == "id" else text
+
+
 def _expected_share(share: float, language: str) -> str:
     """An expected share of files: "sekitar 10%" / "about 10%", or "kurang dari 1%"."""
     if share < 0.005:
@@ -336,7 +344,7 @@ def _officer_pattern(data: _Rows, rows: np.ndarray, language: str) -> list[str]:
             _in(language, OFFICER_SENTENCES[name]).format(
                 pp=f"{100 * value:.0f}",
                 rate=_decimal(value, language),
-                hits=f"{hit:.0f}",
+                hits=count(hit, language),
                 expected=_about(expect, language),
             )
         )
@@ -513,19 +521,23 @@ def entity_evidence(
     """One sentence on an officer's or office's files: how many are high risk or worth a look,
     and the signals most of them carry (``(code, number of flagged files)``, most first)."""
     english = language != "id"
+    files, high = count(n_files, language), count(n_high, language)
     if not n_flagged:
         return (
-            f"No file at risk among {n_files}"
+            f"No file at risk among {files}"
             if english
-            else (f"Tidak ada berkas berisiko dari {n_files} berkas")
+            else (f"Tidak ada berkas berisiko dari {files} berkas")
         )
-    medium = n_flagged - n_high
+    medium = count(n_flagged - n_high, language)
     head = (
-        f"{n_high} high-risk and {medium} medium-risk files of {n_files}"
+        f"{high} high-risk and {medium} medium-risk files of {files}"
         if english
-        else f"{n_high} berkas berisiko tinggi dan {medium} sedang dari {n_files} berkas"
+        else f"{high} berkas berisiko tinggi dan {medium} sedang dari {files} berkas"
     )
     if not signals:
         return head
-    named = ", ".join(f"{_in(language, REASON_LABELS[code])} ({count})" for code, count in signals)
+    named = ", ".join(
+        f"{_in(language, REASON_LABELS[code])} ({count(files_with, language)})"
+        for code, files_with in signals
+    )
     return f"{head}; mostly {named}" if english else f"{head}; terutama {named}"

@@ -389,6 +389,15 @@ def test_entity_evidence_sentences() -> None:
         "gratis (7), berkas ditahan melewati standar (2)"
     )
     assert entity_evidence(12, 0, 0, [], "en") == "No file at risk among 12"
+    # thousands as each language writes them
+    busy = entity_evidence(10540, 101, 1598, [("FEE_ON_FREE_SERVICE", 1203)])
+    assert busy == (
+        "101 berkas berisiko tinggi dan 1.497 sedang dari 10.540 berkas; terutama biaya untuk "
+        "layanan gratis (1.203)"
+    )
+    english = entity_evidence(10540, 101, 1598, [("FEE_ON_FREE_SERVICE", 1203)], "en")
+    assert english.startswith("101 high-risk and 1,497 medium-risk files of 10,540; mostly")
+    assert english.endswith("(1,203)")
 
 
 def test_bahasa_messages_write_decimals_with_a_comma() -> None:
