@@ -71,6 +71,14 @@ def count(number: int | float, language: str = "id") -> str:
     return text.replace(",", ".") if language == "id" else text
 
 
+def _usual_visits(norm: float, language: str) -> str:
+    """What a service usually takes in visits: "cukup 1 kali" / "1", or, for a service done
+    without coming in (online), "tanpa datang ke kantor" / "no visit"."""
+    if norm < 0.5:
+        return "tanpa datang ke kantor" if language == "id" else "no visit"
+    return f"cukup {days(norm, language)} kali" if language == "id" else days(norm, language)
+
+
 def _expected_share(share: float, language: str) -> str:
     """An expected share of files: "sekitar 10%" / "about 10%", or "kurang dari 1%"."""
     if share < 0.005:
@@ -138,7 +146,7 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ),
         ReasonTemplate(
             "EXTRA_VISITS",
-            "{visits} kali datang; layanan ini biasanya cukup {norm} kali",
+            "{visits} kali datang; layanan ini biasanya {norm}",
             "{visits} in-person visits; this service usually needs {norm}",
         ),
         ReasonTemplate(
@@ -381,7 +389,10 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
     if code == "EXTRA_VISITS":
         visits = _filled(data.floats("visits", rows), 0.0)
         norm = visits - data.floats("visits_excess", rows)
-        return {"visits": [number(v) for v in visits], "norm": [number(v) for v in norm]}
+        return {
+            "visits": [number(v) for v in visits],
+            "norm": [_usual_visits(v, language) for v in norm],
+        }
     if code == "UNUSUAL_PATTERN":
         return {"driver": _unusual_driver(data, rows, language)}
     if code == "OFFICER_PATTERN":

@@ -1048,3 +1048,18 @@ def test_fitting_twice_gives_the_same_model(world: tuple) -> None:
     first, second = (m.score_transactions(transactions, complaints) for m in models)
     pd.testing.assert_frame_equal(first, second, check_exact=True)
     assert models[0].thresholds_ == models[1].thresholds_
+
+
+def test_extra_visits_say_when_a_service_usually_needs_no_visit() -> None:
+    features = pd.DataFrame({"visits": [4.0, 3.0], "visits_excess": [4.0, 2.0]})
+    points = pd.DataFrame({"EXTRA_VISITS": [1.0, 1.0]})
+    bahasa = [r[0]["message"] for r in build_reasons(features, points, "id")]
+    assert bahasa == [
+        "4 kali datang; layanan ini biasanya tanpa datang ke kantor",
+        "3 kali datang; layanan ini biasanya cukup 1 kali",
+    ]
+    english = [r[0]["message"] for r in build_reasons(features, points, "en")]
+    assert english == [
+        "4 in-person visits; this service usually needs no visit",
+        "3 in-person visits; this service usually needs 1",
+    ]
