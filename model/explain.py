@@ -76,7 +76,13 @@ def _usual_visits(norm: float, language: str) -> str:
     without coming in (online), "tanpa datang ke kantor" / "no visit"."""
     if norm < 0.5:
         return "tanpa datang ke kantor" if language == "id" else "no visit"
-    return f"cukup {days(norm, language)} kali" if language == "id" else days(norm, language)
+    return f"cukup {days(norm, language)} kali" if language == "id" else _visits_en(norm)
+
+
+def _visits_en(visits: float) -> str:
+    """ "1 visit", "3 visits" (the English sentences; Bahasa Indonesia says "3 kali")."""
+    number = days(visits, "en")
+    return f"{number} visit" if number == "1" else f"{number} visits"
 
 
 def _expected_share(share: float, language: str) -> str:
@@ -147,7 +153,7 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ReasonTemplate(
             "EXTRA_VISITS",
             "{visits} kali datang; layanan ini biasanya {norm}",
-            "{visits} in-person visits; this service usually needs {norm}",
+            "{visits}; this service usually needs {norm}",
         ),
         ReasonTemplate(
             "MONEY_COMPLAINT",
@@ -390,7 +396,9 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         visits = _filled(data.floats("visits", rows), 0.0)
         norm = visits - data.floats("visits_excess", rows)
         return {
-            "visits": [number(v) for v in visits],
+            "visits": [
+                number(v) if language == "id" else _visits_en(v) + " in person" for v in visits
+            ],
             "norm": [_usual_visits(v, language) for v in norm],
         }
     if code == "UNUSUAL_PATTERN":

@@ -1060,6 +1060,6 @@ def test_extra_visits_say_when_a_service_usually_needs_no_visit() -> None:
     ]
     english = [r[0]["message"] for r in build_reasons(features, points, "en")]
     assert english == [
-        "4 in-person visits; this service usually needs no visit",
-        "3 in-person visits; this service usually needs 1",
+        "4 visits in person; this service usually needs no visit",
+        "3 visits in person; this service usually needs 1 visit",
     ]
