@@ -179,7 +179,7 @@ TEMPLATES: dict[str, ReasonTemplate] = {
         ReasonTemplate(
             "CONFIRMED_BEFORE",
             "Pengawas telah mengonfirmasi {confirmed} kasus lain dari petugas/perantara ini",
-            "Supervisors confirmed {confirmed} other cases of this officer or intermediary",
+            "Supervisors confirmed {confirmed} of this officer or intermediary",
         ),
         ReasonTemplate(
             "UNUSUAL_PATTERN",
@@ -429,7 +429,10 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         )
         tied = (paired > 0) | (strongest > 0)
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
-        return {"confirmed": [number(v) for v in total]}
+        if language == "id":
+            return {"confirmed": [number(v) for v in total]}
+        cases = [number(v) for v in total]
+        return {"confirmed": [f"{n} other case" + ("" if n == "1" else "s") for n in cases]}
     return {}
 
 

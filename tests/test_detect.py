@@ -1063,3 +1063,24 @@ def test_extra_visits_say_when_a_service_usually_needs_no_visit() -> None:
         "4 visits in person; this service usually needs no visit",
         "3 visits in person; this service usually needs 1 visit",
     ]
+
+
+def test_confirmed_before_counts_cases_in_both_languages() -> None:
+    features = pd.DataFrame(
+        {
+            "officer_confirmed": [1.0, 3.0],
+            "agent_confirmed": [0.0, 0.0],
+            "agent_pair_lift": [1.0, 1.0],
+            "agent_pair_share": [0.0, 0.0],
+            "agent_tie_lift": [1.0, 1.0],
+            "agent_tie_share": [0.0, 0.0],
+        }
+    )
+    points = pd.DataFrame({"CONFIRMED_BEFORE": [1.0, 1.0]})
+    english = [r[0]["message"] for r in build_reasons(features, points, "en")]
+    assert english == [
+        "Supervisors confirmed 1 other case of this officer or intermediary",
+        "Supervisors confirmed 3 other cases of this officer or intermediary",
+    ]
+    bahasa = build_reasons(features, points, "id")[1][0]["message"]
+    assert bahasa == "Pengawas telah mengonfirmasi 3 kasus lain dari petugas/perantara ini"
