@@ -109,7 +109,7 @@ _blas_state: dict[str, Any] = {"users": 0, "limiter": None}
 
 
 @contextmanager
-def _one_blas_thread() -> Iterator[None]:
+def one_blas_thread() -> Iterator[None]:
     """BLAS limited to one thread while any caller is inside; restored when the last leaves.
 
     threadpoolctl's limit is process-wide: two requests scored at once in the service's
@@ -381,8 +381,8 @@ class OutlierEnsemble(OutlierMixin, BaseEstimator):
         # The kNN's products are small: threaded BLAS only adds overhead and, on a busy
         # machine, heavy oversubscription (measured 2-4x slower with 2 threads). The limit is
         # process-wide, so it is set once here, around all the threads (and counted across
-        # concurrent callers: ``_one_blas_thread``).
-        with _one_blas_thread():
+        # concurrent callers: ``one_blas_thread``).
+        with one_blas_thread():
             if n_jobs == 1:
                 return self._raw_block(Z)
             blocks = np.array_split(np.arange(Z.shape[0]), n_blocks)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.concurrency import run_in_threadpool
 
+from model.engine import one_blas_thread
 from service.api.main import api_router
 from service.api.schemas import EntityRequest, ErrorResponse, ScoreRequest, ScoreResponse
 from service.audit import AuditLog
@@ -92,13 +93,18 @@ def create_app(settings: Settings | None = None, *, models: ModelStore | None = 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(_startup, state)
-        try:
-            yield
-        finally:
-            state.models.stop_polling()
-            await state.coalescer.close()
-            await state.audit.flush()
-            state.engine.dispose()
+        # One BLAS thread for the app's life: requests are small batches scored in worker
+        # threads beside one another, where threaded BLAS only oversubscribes the cores, and
+        # a limit set from a worker thread is not applied by every OpenBLAS build. Held here,
+        # the engine's per-call limit finds it in place and never restores it mid-request.
+        with one_blas_thread():
+            try:
+                yield
+            finally:
+                state.models.stop_polling()
+                await state.coalescer.close()
+                await state.audit.flush()
+                state.engine.dispose()
 
     app = FastAPI(
         title="Sidak scoring API",

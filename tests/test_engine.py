@@ -445,14 +445,14 @@ def test_one_blas_thread_holds_until_the_last_concurrent_caller_leaves(monkeypat
     seen: dict[str, int] = {}
 
     def first() -> None:
-        with engine_module._one_blas_thread():
+        with engine_module.one_blas_thread():
             a_inside.set()
             b_inside.wait(10)
         a_left.set()
 
     def second() -> None:
         a_inside.wait(10)
-        with engine_module._one_blas_thread():
+        with engine_module.one_blas_thread():
             b_inside.set()
             a_left.wait(10)
             seen["after the first left"] = pools.threads
@@ -464,6 +464,6 @@ def test_one_blas_thread_holds_until_the_last_concurrent_caller_leaves(monkeypat
         thread.join(20)
     assert seen["after the first left"] == 1
     assert pools.threads == 2
-    with pytest.raises(RuntimeError), engine_module._one_blas_thread():
+    with pytest.raises(RuntimeError), engine_module.one_blas_thread():
         raise RuntimeError("a failed scoring")
     assert pools.threads == 2
