@@ -17,7 +17,7 @@ import typer
 from pydantic import ValidationError
 
 from model.errors import SidakError
-from model.settings import get_settings
+from model.settings import NO_THREADS, get_settings
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,9 +211,9 @@ def score(
 
     settings = get_settings()
     if jobs == 0:
-        raise typer.BadParameter("0 threads cannot score: use a count, or -1", param_hint="--jobs")
-    if jobs is not None:
-        settings = type(settings).model_validate({**settings.model_dump(), "score_jobs": jobs})
+        raise typer.BadParameter(NO_THREADS, param_hint="--jobs")
+    if jobs is not None:  # 0 is the one count the setting refuses
+        settings = settings.model_copy(update={"score_jobs": jobs})
     scores = score_data_dir(
         data_dir, model_ref=model, output=output, progress=progress, settings=settings
     )

@@ -23,7 +23,7 @@ MIN_POINTS = 0.25  # evidence below this is not worth showing as a reason
 
 def rupiah(value: float) -> str:
     """Rp 50.000 — Indonesian thousands separator."""
-    return "Rp " + f"{round(float(value)):,}".replace(",", ".")
+    return "Rp " + count(value, "id")
 
 
 @contextmanager
@@ -76,13 +76,15 @@ def _usual_visits(norm: float, language: str) -> str:
     without coming in (online), "tanpa datang ke kantor" / "no visit"."""
     if norm < 0.5:
         return "tanpa datang ke kantor" if language == "id" else "no visit"
-    return f"cukup {days(norm, language)} kali" if language == "id" else _visits_en(norm)
+    return (
+        f"cukup {days(norm, language)} kali" if language == "id" else _english_count(norm, "visit")
+    )
 
 
-def _visits_en(visits: float) -> str:
-    """ "1 visit", "3 visits" (the English sentences; Bahasa Indonesia says "3 kali")."""
-    number = days(visits, "en")
-    return f"{number} visit" if number == "1" else f"{number} visits"
+def _english_count(value: float, noun: str) -> str:
+    """ "1 visit", "3 visits" (English sentences; Bahasa Indonesia has no plural)."""
+    number = days(value, "en")
+    return f"{number} {noun}" if number == "1" else f"{number} {noun}s"
 
 
 def _expected_share(share: float, language: str) -> str:
@@ -397,7 +399,8 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         norm = visits - data.floats("visits_excess", rows)
         return {
             "visits": [
-                number(v) if language == "id" else _visits_en(v) + " in person" for v in visits
+                number(v) if language == "id" else _english_count(v, "visit") + " in person"
+                for v in visits
             ],
             "norm": [_usual_visits(v, language) for v in norm],
         }
@@ -431,8 +434,7 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
         total = data.floats("officer_confirmed", rows) + data.floats("agent_confirmed", rows) * tied
         if language == "id":
             return {"confirmed": [number(v) for v in total]}
-        cases = [number(v) for v in total]
-        return {"confirmed": [f"{n} other case" + ("" if n == "1" else "s") for n in cases]}
+        return {"confirmed": [_english_count(v, "other case") for v in total]}
     return {}
 
 

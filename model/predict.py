@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -94,16 +95,19 @@ def score_frame(
     joblib's default, one unless a ``joblib.parallel_config`` says more). The records are
     the same for every ``n_jobs``.
     """
-    if n_jobs is not None:
-        with parallel_config(n_jobs=n_jobs):
-            return score_frame(
-                bundle,
-                transactions,
-                complaints,
-                chunk_rows=chunk_rows,
-                progress=progress,
-                language=language,
-            )
+    threads = parallel_config(n_jobs=n_jobs) if n_jobs is not None else nullcontext()
+    with threads:
+        return _score_chunks(bundle, transactions, complaints, chunk_rows, progress, language)
+
+
+def _score_chunks(
+    bundle: ModelBundle,
+    transactions: pd.DataFrame,
+    complaints: pd.DataFrame | None,
+    chunk_rows: int,
+    progress: bool,
+    language: str | None,
+) -> pd.DataFrame:
     if 0 < len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_SERVICES = PROJECT_ROOT / "data" / "reference" / "services.csv"
+NO_THREADS = "0 threads cannot score: use a count, or -1 for every core"
 
 
 class Settings(BaseSettings):
@@ -48,7 +49,7 @@ class Settings(BaseSettings):
     @classmethod
     def _jobs_mean_something(cls, value: int) -> int:
         if value == 0:
-            raise ValueError("0 threads cannot score: use a count, or -1 for every core")
+            raise ValueError(NO_THREADS)
         return value
 
 
