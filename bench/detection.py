@@ -54,11 +54,12 @@ from sklearn.ensemble import HistGradientBoostingClassifier, IsolationForest
 from sklearn.model_selection import StratifiedGroupKFold
 from tqdm import tqdm
 
-try:  # run as a script: bench/altworld.py and bench/wildworld.py are beside it on the path
+try:  # run as a script: the other generators are beside it on the path
     import altworld
+    import kotaworld
     import wildworld
 except ModuleNotFoundError:  # imported as bench.detection (the tests)
-    from bench import altworld, wildworld  # type: ignore[no-redef]
+    from bench import altworld, kotaworld, wildworld  # type: ignore[no-redef]
 
 from model.calendar import WorkingCalendar
 from model.contract import TABLE_SPECS, Dataset, load_data_dir
@@ -113,6 +114,17 @@ ALT_MIXES: dict[str, dict[str, Any]] = {
 WILD_PREFIX = "wild"
 WILD_MIXES = {
     (WILD_PREFIX if name == "base" else f"{WILD_PREFIX}-{name}"): name for name in wildworld.MIXES
+}
+# A fourth generator (bench/kotaworld.py), written the same way (2026-12-03): eight regencies
+# in WIB and WITA, six kinds of office (civil registry, licensing, vehicle tax, land and
+# property tax, kecamatan counters, health licensing), datetimes with and without offsets,
+# offices that fill different optional columns, schemes of its own (an assessment set low
+# for a kickback, a gift at pick-up) and look-alikes of its own (card shortages, weekly
+# signing days, stale tariffs, late-payment penalties). Its mixes: base, digital (mostly
+# online), concentrated (few offices, half their staff) and decoy (look-alikes everywhere).
+KOTA_PREFIX = "kota"
+KOTA_MIXES = {
+    (KOTA_PREFIX if name == "base" else f"{KOTA_PREFIX}-{name}"): name for name in kotaworld.MIXES
 }
 HEADLINE = [
     "precision_at_100",
@@ -328,12 +340,16 @@ def strip_world(world: Path, columns: Sequence[str], tables: Sequence[str]) -> N
     """A poorer office's export of the same world: optional transaction columns and optional
     tables removed (the truth stays). Values are rewritten as the text they were."""
     if columns:
-        path = world / "transactions.csv"
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        frame.drop(columns=[c for c in columns if c in frame], inplace=True)
-        frame.to_csv(path, index=False)
+        csv, parquet = world / "transactions.csv", world / "transactions.parquet"
+        if csv.exists():
+            frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+            frame.drop(columns=[c for c in columns if c in frame]).to_csv(csv, index=False)
+        else:
+            frame = pd.read_parquet(parquet)
+            frame.drop(columns=[c for c in columns if c in frame]).to_parquet(parquet)
     for table in tables:
-        (world / f"{table}.csv").unlink(missing_ok=True)
+        for suffix in (".csv", ".parquet"):
+            (world / f"{table}{suffix}").unlink(missing_ok=True)
 
 
 def _labelled_copy(world: Path, outcomes: pd.DataFrame, target: Path) -> Path:
@@ -350,7 +366,12 @@ def run_world(
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """All methods on one world; returns metrics per method and the labelled comparison."""
     world = scratch / f"world-{mix}-{seed}"
-    if mix in WILD_MIXES:
+    if mix in KOTA_MIXES:
+        kota = kotaworld.KotaConfig(
+            seed=seed, offices=args.kota_offices, months=args.kota_months, mix=KOTA_MIXES[mix]
+        )
+        kotaworld.write(kotaworld.generate(kota), world)
+    elif mix in WILD_MIXES:
         wild = wildworld.WildConfig(
             seed=seed, offices=args.wild_offices, months=args.wild_months, mix=WILD_MIXES[mix]
         )
@@ -379,6 +400,8 @@ def run_world(
         truth, _ = load_truth(world / "truth")
         oracle = oracle_scores(dataset, sidak.bundle.model, truth, args.model_seed)
         results["oracle"] = _evaluate(oracle, world, dataset, None, seed=seed)
+    if args.labels == 0:  # no verdict comparison asked for
+        return results, {}
     labelled = _labelled_run(sidak, world, dataset, args, scratch / f"labelled-{mix}-{seed}", seed)
     return results, labelled
 
@@ -434,6 +457,8 @@ def print_world(
     if "oracle" in results:
         ratio = _ratio(results, "oracle")
         print(f"AP ratio sidak / oracle (trees fitted on the truth): {ratio:.2f}")
+    if not labelled:
+        return
     print(
         f"with {int(labelled['n_labels'])} verdicts ({int(labelled['n_confirmed'])} confirmed, "
         f"{int(labelled['n_band'])} from the medium band): "
@@ -462,7 +487,9 @@ def print_medians(
         ratios = [_ratio(results, "oracle") for results in worlds.values()]
         print(f"AP ratio sidak / oracle: median {np.median(ratios):.2f} "
               f"(min {min(ratios):.2f}, max {max(ratios):.2f})")  # fmt: skip
-    frame = pd.DataFrame(labelled).T
+    frame = pd.DataFrame({world: values for world, values in labelled.items() if values}).T
+    if frame.empty:
+        return
     print(
         f"100 verdicts: median AP {frame['ap_unlabelled'].median():.3f} -> "
         f"{frame['ap_labelled'].median():.3f}; median precision@100 "
@@ -481,7 +508,9 @@ def write_csv(
         for method, metrics in results.items()
     ]
     rows += [
-        {"world": world, "method": "sidak+verdicts", **values} for world, values in labelled.items()
+        {"world": world, "method": "sidak+verdicts", **values}
+        for world, values in labelled.items()
+        if values
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -610,8 +639,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         "--mixes",
         nargs="+",
         default=list(MIXES),
-        choices=[*MIXES, *ALT_MIXES, *WILD_MIXES],
-        help=f"scheme mixes of the simulator; '{ALT_MIX}*' = the independent generator",
+        choices=[*MIXES, *ALT_MIXES, *WILD_MIXES, *KOTA_MIXES],
+        help=f"scheme mixes of the simulator; '{ALT_MIX}*', '{WILD_PREFIX}*' and "
+        f"'{KOTA_PREFIX}*' = the independent generators",
     )
     parser.add_argument(
         "--alt-offices", type=int, default=5, help="offices in an altworld (independent) world"
@@ -619,6 +649,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--alt-months", type=int, default=4, help="months in an altworld world")
     parser.add_argument("--wild-offices", type=int, default=8, help="offices in a wild world")
     parser.add_argument("--wild-months", type=int, default=6, help="months in a wild world")
+    parser.add_argument("--kota-offices", type=int, default=8, help="offices in a kota world")
+    parser.add_argument("--kota-months", type=int, default=6, help="months in a kota world")
     parser.add_argument(
         "--drop-columns",
         nargs="+",
@@ -633,7 +665,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         choices=["complaints", "holidays"],
         help="optional tables to remove before training",
     )
-    parser.add_argument("--labels", type=int, default=100, help="supervisor verdicts")
+    parser.add_argument(
+        "--labels",
+        type=int,
+        default=100,
+        help="supervisor verdicts (0: skip the comparison with verdicts)",
+    )
     parser.add_argument("--top-share", type=float, default=0.8, help="verdicts from the top")
     parser.add_argument(
         "--band-share",

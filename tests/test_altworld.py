@@ -172,3 +172,26 @@ def test_the_scale_bench_times_sidak_beside_its_baseline(
         assert label in out, out
     assert re.search(r"\d+ threads +\d+\.\d s \([\d,]+ rows/s; [\d.]+x the baseline", out), out
     assert "peak RSS after score" in out and "score one transaction" in out
+
+
+def test_the_bench_runs_a_fourth_generator_world_without_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/kotaworld.py through the bench: its transactions are Parquet, so a poorer export
+    is cut from the Parquet file; ``--labels 0`` skips the comparison with verdicts."""
+    from bench.detection import parse_args, print_world, run_world
+
+    world = ["--mixes", "kota", "--kota-offices", "6", "--kota-months", "2"]
+    args = parse_args([*world, "--labels", "0", "--drop-columns", "visits", "payment_method"])
+    results, labelled = run_world(3, "kota", args, tmp_path)
+    transactions = pd.read_parquet(tmp_path / "world-kota-3" / "transactions.parquet")
+    assert "visits" not in transactions and "payment_method" not in transactions
+    assert "officer_id" in transactions  # only the columns asked for are cut
+    assert labelled == {}
+    assert set(results) == {"sidak", "iforest", "redflags"}
+    sidak, redflags = results["sidak"], results["redflags"]
+    assert sidak["n_transactions"] == len(transactions)
+    assert sidak["average_precision"] > 2 * redflags["average_precision"]
+    print_world("kota seed 3", results, labelled)
+    out = capsys.readouterr().out
+    assert "=== kota seed 3" in out and "verdicts" not in out
