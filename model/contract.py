@@ -341,6 +341,9 @@ def _parse_number(raw: pd.Series, integer: bool) -> tuple[pd.Series, Problems]:
             return floats.mask(bad).astype("Int64"), [(rule, bad.astype(bool))]
         return floats.mask(bad), [(rule, bad.astype(bool))]
     if pd.api.types.is_object_dtype(dtype):
+        if integer:  # Python ints are exact at any size: read as their digits, not as floats
+            exact = raw.map(lambda value: type(value) is int).astype(bool)
+            raw = raw.where(~exact, raw.astype(str)) if exact.any() else raw
         is_number, is_bool = _object_kinds(raw)
         if is_number.any() or is_bool.any():
             numeric = pd.to_numeric(raw.where(is_number), errors="coerce")
@@ -421,6 +424,10 @@ def _parse_datetime(raw: pd.Series, timezone: str, date_only: bool) -> tuple[pd.
                 parsed = parsed.dt.normalize()
             return parsed, [(RULE_DATE_RANGE, out_of_range)]
         utc = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        retry = (text.notna() & utc.isna()).fillna(False).astype(bool)
+        if retry.any():  # ISO spellings pandas does not read: valid files never pay for this
+            respelled = text.mask(retry, _iso_spelled_for_pandas(text[retry]))
+            utc = pd.to_datetime(respelled, format="ISO8601", errors="coerce", utc=True)
         with_offset = text.str.contains(_WITH_OFFSET, regex=True).fillna(False).astype(bool)
         wall = utc.dt.tz_localize(None)  # naive values: their own wall time (parsed as if UTC)
         if with_offset.any():
@@ -432,6 +439,17 @@ def _parse_datetime(raw: pd.Series, timezone: str, date_only: bool) -> tuple[pd.
     if date_only:
         parsed = parsed.dt.normalize()
     return parsed, problems
+
+
+def _iso_spelled_for_pandas(text: pd.Series) -> pd.Series:
+    """ISO 8601 spellings pandas refuses, rewritten to ones it reads (same moment).
+
+    A decimal comma in the seconds (``10:00:00,5``: ISO 8601 allows it, and prefers it) and a
+    lower-case zone designator ``z`` (RFC 3339; ``_WITH_OFFSET`` already counts it as an
+    offset) are read as ``10:00:00.5`` and ``Z``.
+    """
+    decimal_point = text.str.replace(r"(:[0-9]{2}),([0-9])", r"\1.\2", regex=True)
+    return decimal_point.str.replace(r"([0-9])z$", r"\1Z", regex=True)
 
 
 def _naive_iso_datetimes(text: pd.Series) -> pd.Series | None:

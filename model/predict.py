@@ -111,8 +111,7 @@ def _score_chunks(
     if 0 < len(transactions) <= chunk_rows and transactions["office_id"].notna().all():
         # One chunk holding every row in order (what ``office_chunks`` gives): skip the
         # grouping and reordering, which cost more than scoring a request's few rows.
-        offices = transactions["office_id"].unique()
-        scored = bundle.score(transactions, _complaints_for(complaints, offices), language)
+        scored = bundle.score(transactions, _complaints_for(complaints, transactions), language)
         return scored.reset_index(drop=True)
     parts: list[pd.DataFrame] = []
     order: list[np.ndarray] = []
@@ -121,8 +120,7 @@ def _score_chunks(
     ) as bar:
         for rows in office_chunks(transactions, chunk_rows):
             chunk = transactions.iloc[rows]
-            offices = chunk["office_id"].unique()
-            related = _complaints_for(complaints, offices)
+            related = _complaints_for(complaints, chunk)
             parts.append(bundle.score(chunk, related, language))
             order.append(rows)
             bar.update(len(rows))
@@ -132,10 +130,16 @@ def _score_chunks(
     return scored.iloc[inverse].reset_index(drop=True)
 
 
-def _complaints_for(complaints: pd.DataFrame | None, offices: np.ndarray) -> pd.DataFrame | None:
+def _complaints_for(complaints: pd.DataFrame | None, chunk: pd.DataFrame) -> pd.DataFrame | None:
+    """The complaints a chunk of transactions needs: those of its offices, and those that
+    name one of its files wherever they were filed (at another office, or the inspectorate's
+    own channel), as training saw them."""
     if complaints is None:
         return None
-    return complaints[complaints["office_id"].isin(offices)]
+    related = complaints["office_id"].isin(chunk["office_id"].unique())
+    if "transaction_id" in complaints:
+        related |= complaints["transaction_id"].isin(chunk["transaction_id"])
+    return complaints[related]
 
 
 def score_data_dir(

@@ -81,7 +81,19 @@ def _records_frame(records: Any, name: str) -> pd.DataFrame:
             f"'{name}' must be a list of objects.",
             details=[detail(name, bad + 1, "must be an object")],
         )
-    return _checked_frame(pd.DataFrame.from_records(records) if records else pd.DataFrame(), name)
+    frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    return _checked_frame(_exact_integers(frame, records), name)
+
+
+def _exact_integers(frame: pd.DataFrame, records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Whole numbers beyond 2**53 kept exact: ``from_records`` makes a column of integers
+    and nulls a float column, which cannot hold them (and the contract then refuses the
+    float). Such a column keeps the records' own values, as a CSV or Parquet file would."""
+    for column in frame.columns[frame.dtypes == "float64"]:
+        values = [record.get(column) for record in records]
+        if any(type(value) is int and abs(value) >= 2**53 for value in values):
+            frame[column] = pd.Series(values, index=frame.index, dtype=object)
+    return frame
 
 
 def _checked_frame(frame: pd.DataFrame, name: str) -> pd.DataFrame:
