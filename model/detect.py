@@ -56,7 +56,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # 11: an intermediary's strongest tie counts on its files with other officers too
 # (``agent_tie_lift``, ``agent_tie_share``). 12: the ties' expected shares are looked up
 # too (``agent_pair_base``, ``agent_tie_base``), for the reason's "about 10% expected".
-MODEL_FORMAT = 12
+# 13: fixed fees that receipts show have changed are taken at the tariff in force
+# (``TransactionSignals.tariffs_in_force_``).
+MODEL_FORMAT = 13
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (

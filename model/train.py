@@ -125,7 +125,32 @@ def fit_model(dataset: Dataset, y: pd.Series | None, settings: Settings) -> tupl
     seconds = time.perf_counter() - started
     n = len(dataset.transactions)
     logger.info("fitted on %d transactions in %.1f s (%.0f rows/s)", n, seconds, n / seconds)
+    warn_outdated_tariffs(model, dataset.services)
     return model, seconds
+
+
+def warn_outdated_tariffs(model: RiskModel, services: pd.DataFrame) -> list[str]:
+    """One warning per office and service whose receipts show a fixed fee other than the
+    catalogue's: the catalogue is likely out of date there (a new regional regulation), and
+    those amounts were taken as the tariff in force. Returns the lines logged."""
+    in_force = model.features_.signals_.tariffs_in_force_
+    catalogue = services.set_index("service_code")["official_fee_idr"]
+    months: dict[tuple[str, str, float], list[str]] = {}
+    for key, amount in in_force.items():
+        office, service, month = key.rsplit("|", 2)
+        months.setdefault((office, service, amount), []).append(month)
+    lines = []
+    for (office, service, amount), seen in sorted(months.items()):
+        listed = catalogue.get(service)
+        lines.append(
+            f"services.csv may be out of date: in {office}, receipts for {service} show "
+            f"Rp {amount:,.0f} (catalogue: Rp {float(listed):,.0f}) in "
+            f"{len(seen)} month(s) from {min(seen)}; taken as the tariff in force there. "
+            "Check the service standard."
+        )
+    for line in lines:
+        logger.warning("%s", line)
+    return lines
 
 
 def _truth_metrics(

@@ -1084,3 +1084,74 @@ def test_confirmed_before_counts_cases_in_both_languages() -> None:
     ]
     bahasa = build_reasons(features, points, "id")[1][0]["message"]
     assert bahasa == "Pengawas telah mengonfirmasi 3 kasus lain dari petugas/perantara ini"
+
+
+def _tariff_change_office(rng: np.random.Generator, n: int = 900) -> pd.DataFrame:
+    """Billboard permits: Rp 250.000 in the catalogue; from April every receipt shows
+    Rp 300.000 (a new regional regulation the exported catalogue does not show yet), and
+    OFF-1 takes Rp 50.000 more than that on a fifth of their files."""
+    files = _reklame_office(rng, n)
+    fee = np.where(files["submitted_at"] >= "2025-04-01", 300_000, 250_000)
+    levy = (files["officer_id"] == "OFF-1").to_numpy() & (rng.random(n) < 0.2)
+    files["fee_paid_idr"] = fee + np.where(levy, 50_000, 0)
+    files["payment_method"] = "transfer"
+    return files
+
+
+def test_a_fixed_fee_every_receipt_shows_changed_is_the_tariff_in_force() -> None:
+    """From April every receipt shows Rp 300.000 against the catalogue's Rp 250.000: that
+    is the price (the catalogue is out of date), not a levy on every applicant. The files
+    charged beyond it still carry FEE_ABOVE_TARIFF, against the tariff in force; training
+    says which catalogue entry looks out of date; a file of a later month scored alone is
+    judged by the last tariff seen, as in a batch."""
+    from model.train import warn_outdated_tariffs
+
+    rng = np.random.default_rng(21)
+    files = _tariff_change_office(rng)
+    model = RiskModel(capacity_high_per_month=5, capacity_medium_per_month=20).fit(
+        files, services=SERVICES
+    )
+    in_force = model.features_.signals_.tariffs_in_force_
+    assert set(in_force.values()) == {300_000.0}
+    assert sorted(key.rsplit("|", 1)[1] for key in in_force) == ["2025-04", "2025-05", "2025-06"]
+    assert all(key.startswith("DPMPTSP-1|REKLAME|") for key in in_force)
+    records = model.score_transactions(files)
+    codes = records["reasons"].apply(lambda rs: {r["code"] for r in rs})
+    fee_flag = codes.apply(lambda c: "FEE_ABOVE_TARIFF" in c).to_numpy()
+    paid = files["fee_paid_idr"].to_numpy()
+    april_on = (files["submitted_at"] >= "2025-04-01").to_numpy()
+    levied = paid - np.where(april_on, 300_000, 250_000) == 50_000
+    assert fee_flag[levied].all()
+    assert not fee_flag[~levied].any()  # the new tariff alone is no finding
+    lines = warn_outdated_tariffs(model, SERVICES)
+    assert len(lines) == 1
+    assert "DPMPTSP-1" in lines[0] and "REKLAME" in lines[0] and "Rp 300,000" in lines[0]
+    assert "Rp 250,000" in lines[0] and "from 2025-04" in lines[0]
+    # A July file (after the training months) at the new tariff, alone and in a batch.
+    later = files.iloc[[0, 1]].copy()
+    later["transaction_id"] = ["LATER-1", "LATER-2"]
+    later["submitted_at"] = pd.Timestamp("2025-07-07 09:00")
+    later["completed_at"] = later["submitted_at"] + pd.Timedelta(days=3)
+    later["fee_paid_idr"] = [300_000, 350_000]
+    alone = model.score_transactions(later.iloc[[0]])
+    batch = model.score_transactions(pd.concat([files, later], ignore_index=True))
+    assert alone["risk_score"].iloc[0] == pytest.approx(batch["risk_score"].iloc[-2], abs=1e-12)
+    later_codes = batch["reasons"].iloc[-2:].apply(lambda rs: {r["code"] for r in rs}).tolist()
+    assert "FEE_ABOVE_TARIFF" not in later_codes[0] and "FEE_ABOVE_TARIFF" in later_codes[1]
+
+
+def test_a_levy_on_some_files_or_a_charge_for_a_free_service_is_no_tariff() -> None:
+    """A levy on many files but not nearly all, in amounts that vary, stays a levy; and a
+    charge on every file of a service free by law is a finding whoever takes it."""
+    rng = np.random.default_rng(22)
+    files = _reklame_office(rng, 600)
+    levied = rng.random(600) < 0.6
+    files["fee_paid_idr"] = 250_000 + np.where(levied, rng.choice([50_000, 100_000], 600), 0)
+    free = _reklame_office(rng, 300).assign(
+        transaction_id=lambda f: "K" + f["transaction_id"],
+        service_code="KTP",
+        fee_paid_idr=20_000,
+    )
+    model = RiskModel().fit(pd.concat([files, free], ignore_index=True), services=SERVICES)
+    assert model.features_.signals_.tariffs_in_force_ == {}
+    assert model.features_.signals_.latest_tariffs_ == {}

@@ -31,6 +31,13 @@ AGENT_GAP_SHARE = 0.35
 # about Rp 50.000 beyond it, a reported gap reads as a levy (``reported_gap_levy`` = 1).
 STAMP_DUTY_IDR = 10_000
 LEVY_SCALE_IDR = 40_000
+# A tariff in force that the exported catalogue does not show yet (a new regional regulation):
+# in an office and month, at least this share of the receipts of a fixed-fee service, out of
+# at least ``TARIFF_MIN_FILES``, show one and the same amount above the catalogue's. A levy
+# is taken from some applicants, in amounts that vary; a receipt every applicant gets is the
+# price.
+TARIFF_SHARE = 0.8
+TARIFF_MIN_FILES = 20
 
 
 def _column(frame: pd.DataFrame, name: str, default: object = np.nan) -> pd.Series:
@@ -177,6 +184,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         off = pd.Series(self._off_hours(X), index=X.index)
         done = X["completed_at"].notna()
         self.office_off_hours_rate_ = off[done].groupby(X["office_id"][done]).mean().to_dict()
+        self.tariffs_in_force_, self.latest_tariffs_ = tariffs_in_force(X)
         self.feature_names_out_ = np.array(self._names())
         return self
 
@@ -254,8 +262,11 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         official = np.asarray(X["official_fee_idr"], dtype=float)
         assessed = np.asarray(X["assessed_fee_idr"], dtype=float)
         variable = np.asarray(X["fee_is_variable"], dtype=bool)
-        # Variable fees: the assessed amount is the legal one; unknown when not given.
+        # Variable fees: the assessed amount is the legal one; unknown when not given. A
+        # fixed fee that receipts show has changed (``tariffs_in_force``) is the one in force.
         legal = np.where(variable, assessed, official)
+        if getattr(self, "tariffs_in_force_", None) or getattr(self, "latest_tariffs_", None):
+            legal = np.fmax(legal, self._tariff_in_force(X))
         paid = np.asarray(X["fee_paid_idr"], dtype=float)
         excess = np.where(np.isnan(legal), 0.0, np.maximum(paid - legal, 0.0))
         excess = np.where(excess >= MATERIAL_GAP_IDR, excess, 0.0)
@@ -292,6 +303,79 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         }
         return columns
 
+    def _tariff_in_force(self, X: pd.DataFrame) -> np.ndarray:
+        """Per row, the tariff in force for its office, service and month where receipts
+        showed one (NaN elsewhere); after the training months, the last one seen."""
+        found = np.full(len(X["fee_paid_idr"]), np.nan)
+        services = {key.split("|")[1] for key in self.latest_tariffs_} | {
+            key.split("|")[1] for key in self.tariffs_in_force_
+        }
+        rows = np.flatnonzero(pd.Series(X["service_code"]).astype(object).isin(services))
+        if not len(rows):
+            return found
+        cell, month = _tariff_keys(X, rows)
+        by_month, latest = self.tariffs_in_force_, self.latest_tariffs_
+        for i, (c, m) in enumerate(zip(cell, month, strict=True)):
+            amount = by_month.get(f"{c}|{m}")
+            if amount is None and c in latest and m > latest[c][0]:
+                amount = latest[c][1]
+            if amount is not None:
+                found[rows[i]] = amount
+        return found
+
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         check_is_fitted(self, "feature_names_out_")
         return self.feature_names_out_
+
+
+def _tariff_keys(X: pd.DataFrame, rows: np.ndarray) -> tuple[list[str], list[str]]:
+    """``office|service`` and ``YYYY-MM`` of submission for ``rows``."""
+    office = pd.Series(X["office_id"]).astype(object).to_numpy()[rows]
+    service = pd.Series(X["service_code"]).astype(object).to_numpy()[rows]
+    month = pd.Series(X["submitted_at"]).iloc[rows].dt.strftime("%Y-%m").tolist()
+    cell = [f"{o}|{c}" for o, c in zip(office, service, strict=True)]
+    return cell, month
+
+
+def tariffs_in_force(
+    X: pd.DataFrame,
+) -> tuple[dict[str, float], dict[str, tuple[str, float]]]:
+    """Fixed fees that receipts show have changed: where, in an office and month, at least
+    ``TARIFF_SHARE`` of the paid receipts of a fixed-fee service (``TARIFF_MIN_FILES`` or
+    more) show one amount above the catalogue's. Returns that amount by
+    ``office|service|YYYY-MM``, and by ``office|service`` the last training month and amount
+    where that month had one (it stays in force for later months). Free services are left
+    out: a charge for a service free by law is a finding whoever takes it.
+    """
+    if not {"official_fee_idr", "fee_is_variable", "submitted_at"} <= set(X.columns):
+        return {}, {}
+    official = np.asarray(X["official_fee_idr"], dtype=float)
+    paid = np.asarray(X["fee_paid_idr"], dtype=float)
+    fixed = ~np.asarray(X["fee_is_variable"], dtype=bool) & (official > 0) & (paid > 0)
+    if not fixed.any():
+        return {}, {}
+    rows = np.flatnonzero(fixed)
+    cell, month = _tariff_keys(X, rows)
+    frame = pd.DataFrame({"cell": cell, "month": month, "paid": paid[rows], "fee": official[rows]})
+    counts = frame.groupby(["cell", "month", "paid"], sort=True).size().rename("count")
+    counts = counts.reset_index()
+    totals = counts.groupby(["cell", "month"])["count"].transform("sum")
+    modal = counts.loc[counts.groupby(["cell", "month"])["count"].idxmax()]
+    modal = modal.assign(
+        total=totals.loc[modal.index],
+        fee=modal.set_index(["cell", "month"]).index.map(
+            frame.groupby(["cell", "month"])["fee"].first()
+        ),
+    )
+    in_force = modal[
+        (modal["total"] >= TARIFF_MIN_FILES)
+        & (modal["count"] >= TARIFF_SHARE * modal["total"])
+        & (modal["paid"] >= modal["fee"] + MATERIAL_GAP_IDR)
+    ]
+    by_month = {
+        f"{c}|{m}": float(p)
+        for c, m, p in zip(in_force["cell"], in_force["month"], in_force["paid"], strict=True)
+    }
+    last = modal.groupby("cell")["month"].max()
+    latest = {c: (m, by_month[f"{c}|{m}"]) for c, m in last.items() if f"{c}|{m}" in by_month}
+    return by_month, latest
