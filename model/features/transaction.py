@@ -307,8 +307,8 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         """Per row, the tariff in force for its office, service and month where receipts
         showed one (NaN elsewhere); after the training months, the last one seen."""
         found = np.full(len(X["fee_paid_idr"]), np.nan)
-        services = {key.split("|")[1] for key in self.latest_tariffs_} | {
-            key.split("|")[1] for key in self.tariffs_in_force_
+        services = {key.rsplit("|", 1)[1] for key in self.latest_tariffs_} | {
+            key.rsplit("|", 2)[1] for key in self.tariffs_in_force_
         }
         rows = np.flatnonzero(pd.Series(X["service_code"]).astype(object).isin(services))
         if not len(rows):
