@@ -125,14 +125,16 @@ def fit_model(dataset: Dataset, y: pd.Series | None, settings: Settings) -> tupl
     seconds = time.perf_counter() - started
     n = len(dataset.transactions)
     logger.info("fitted on %d transactions in %.1f s (%.0f rows/s)", n, seconds, n / seconds)
-    warn_outdated_tariffs(model, dataset.services)
+    for line in outdated_tariffs(model, dataset.services):
+        logger.warning("%s", line)
     return model, seconds
 
 
-def warn_outdated_tariffs(model: RiskModel, services: pd.DataFrame) -> list[str]:
+def outdated_tariffs(model: RiskModel, services: pd.DataFrame) -> list[str]:
     """One warning per office and service whose receipts show a fixed fee other than the
     catalogue's: the catalogue is likely out of date there (a new regional regulation), and
-    those amounts were taken as the tariff in force. Returns the lines logged."""
+    those amounts were taken as the tariff in force. Training logs them and counts them in
+    the run's metrics (``outdated_tariffs``)."""
     in_force = model.features_.signals_.tariffs_in_force_
     catalogue = services.set_index("service_code")["official_fee_idr"]
     months: dict[tuple[str, str, float], list[str]] = {}
@@ -148,8 +150,6 @@ def warn_outdated_tariffs(model: RiskModel, services: pd.DataFrame) -> list[str]
             f"{len(seen)} month(s) from {min(seen)}; taken as the tariff in force there. "
             "Check the service standard."
         )
-    for line in lines:
-        logger.warning("%s", line)
     return lines
 
 
@@ -250,6 +250,7 @@ def _measure(
     metrics["n_confirmed"] = float(0 if y is None else (y == 1).sum())
     # How far the risk leans on the verdict model (earned on held-out verdicts).
     metrics["supervised_weight"] = float(getattr(model, "supervised_weight_", 0.0))
+    metrics["outdated_tariffs"] = float(len(outdated_tariffs(model, dataset.services)))
     metrics.update(timings)
     metrics["fit_rows_per_second"] = n / max(timings["fit_seconds"], 1e-9)
     metrics["score_rows_per_second"] = n / max(timings["score_seconds"], 1e-9)

@@ -1104,7 +1104,7 @@ def test_a_fixed_fee_every_receipt_shows_changed_is_the_tariff_in_force() -> Non
     charged beyond it still carry FEE_ABOVE_TARIFF, against the tariff in force; training
     says which catalogue entry looks out of date; a file of a later month scored alone is
     judged by the last tariff seen, as in a batch."""
-    from model.train import warn_outdated_tariffs
+    from model.train import outdated_tariffs
 
     rng = np.random.default_rng(21)
     files = _tariff_change_office(rng)
@@ -1123,7 +1123,7 @@ def test_a_fixed_fee_every_receipt_shows_changed_is_the_tariff_in_force() -> Non
     levied = paid - np.where(april_on, 300_000, 250_000) == 50_000
     assert fee_flag[levied].all()
     assert not fee_flag[~levied].any()  # the new tariff alone is no finding
-    lines = warn_outdated_tariffs(model, SERVICES)
+    lines = outdated_tariffs(model, SERVICES)
     assert len(lines) == 1
     assert "DPMPTSP-1" in lines[0] and "REKLAME" in lines[0] and "Rp 300,000" in lines[0]
     assert "Rp 250,000" in lines[0] and "from 2025-04" in lines[0]

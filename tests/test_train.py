@@ -287,3 +287,38 @@ def test_a_file_reviewed_twice_counts_its_latest_verdict() -> None:
         reviewed_at=pd.to_datetime(["2025-05-01", "2025-03-02", "2025-04-01"])
     )
     assert labels_from_outcomes(transactions, earlier).iloc[0] == 0.0
+
+
+def test_training_warns_where_the_catalogue_looks_out_of_date(
+    small_world: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every receipt of a fixed-fee service in one office shows Rp 50.000 above the
+    catalogue: training says which catalogue entry looks out of date, and counts it in the
+    run's metrics; the simulated world itself has no such entry."""
+    data = tmp_path / "data"
+    shutil.copytree(small_world, data, ignore=shutil.ignore_patterns("truth"))
+    # The busiest service of one office becomes a Rp 10.000 fee in the catalogue, and
+    # every receipt of that office shows Rp 60.000 for it.
+    services = pd.read_csv(data / "services.csv", dtype=str, keep_default_na=False)
+    transactions = pd.read_csv(data / "transactions.csv", dtype=str, keep_default_na=False)
+    fixed = services.loc[services["fee_is_variable"].str.lower() != "true", "service_code"]
+    office = transactions["office_id"].iloc[0]
+    mine = transactions[
+        (transactions["office_id"] == office) & transactions["service_code"].isin(fixed)
+    ]
+    code = mine["service_code"].value_counts().index[0]
+    services.loc[services["service_code"] == code, "official_fee_idr"] = "10000"
+    services.to_csv(data / "services.csv", index=False)
+    rows = (transactions["service_code"] == code) & (transactions["office_id"] == office)
+    new_fee = 60_000
+    transactions.loc[rows, "fee_paid_idr"] = str(new_fee)
+    transactions.to_csv(data / "transactions.csv", index=False)
+    settings = Settings(models_dir=tmp_path / "models", reports_dir=tmp_path / "reports")
+    with caplog.at_level("WARNING", logger="model.train"):
+        result = train(data, settings=settings, register=False, track=False)
+    warned = [r.getMessage() for r in caplog.records if "may be out of date" in r.getMessage()]
+    assert len(warned) == 1 and office in warned[0] and code in warned[0]
+    assert f"Rp {new_fee:,}" in warned[0]
+    assert result.metrics["outdated_tariffs"] == 1.0
+    plain = train(small_world, settings=settings, register=False, track=False)
+    assert plain.metrics["outdated_tariffs"] == 0.0
