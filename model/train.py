@@ -125,8 +125,6 @@ def fit_model(dataset: Dataset, y: pd.Series | None, settings: Settings) -> tupl
     seconds = time.perf_counter() - started
     n = len(dataset.transactions)
     logger.info("fitted on %d transactions in %.1f s (%.0f rows/s)", n, seconds, n / seconds)
-    for line in outdated_tariffs(model, dataset.services):
-        logger.warning("%s", line)
     return model, seconds
 
 
@@ -222,11 +220,15 @@ def train(
     y = labels_from_outcomes(dataset.transactions, dataset.outcomes)
     fingerprint = data_fingerprint(_tables(dataset))
     model, timings["fit_seconds"] = fit_model(dataset, y, settings)
+    outdated = outdated_tariffs(model, dataset.services)
+    for line in outdated:
+        logger.warning("%s", line)
     model.model_version_ = _unique_version(fingerprint, Path(settings.models_dir))
     started = time.perf_counter()
     scores = model.score_transactions(dataset.transactions, dataset.complaints)
     timings["score_seconds"] = time.perf_counter() - started
     metrics, ranked = _measure(model, dataset, scores, y, timings, data_dir, truth_dir)
+    metrics["outdated_tariffs"] = float(len(outdated))
     bundle = ModelBundle(model, _metadata(model, dataset, fingerprint, metrics))
     bundle_path = save_bundle(bundle, Path(settings.models_dir) / model.model_version_)
     result = TrainResult(bundle, bundle_path, metrics, scores, timings=timings)
@@ -250,7 +252,6 @@ def _measure(
     metrics["n_confirmed"] = float(0 if y is None else (y == 1).sum())
     # How far the risk leans on the verdict model (earned on held-out verdicts).
     metrics["supervised_weight"] = float(getattr(model, "supervised_weight_", 0.0))
-    metrics["outdated_tariffs"] = float(len(outdated_tariffs(model, dataset.services)))
     metrics.update(timings)
     metrics["fit_rows_per_second"] = n / max(timings["fit_seconds"], 1e-9)
     metrics["score_rows_per_second"] = n / max(timings["score_seconds"], 1e-9)

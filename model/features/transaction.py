@@ -357,16 +357,10 @@ def tariffs_in_force(
     rows = np.flatnonzero(fixed)
     cell, month = _tariff_keys(X, rows)
     frame = pd.DataFrame({"cell": cell, "month": month, "paid": paid[rows], "fee": official[rows]})
-    counts = frame.groupby(["cell", "month", "paid"], sort=True).size().rename("count")
-    counts = counts.reset_index()
-    totals = counts.groupby(["cell", "month"])["count"].transform("sum")
+    # the catalogue's fee is the service's, so it rides along with the cell
+    counts = frame.groupby(["cell", "month", "fee", "paid"]).size().rename("count").reset_index()
+    counts["total"] = counts.groupby(["cell", "month"])["count"].transform("sum")
     modal = counts.loc[counts.groupby(["cell", "month"])["count"].idxmax()]
-    modal = modal.assign(
-        total=totals.loc[modal.index],
-        fee=modal.set_index(["cell", "month"]).index.map(
-            frame.groupby(["cell", "month"])["fee"].first()
-        ),
-    )
     in_force = modal[
         (modal["total"] >= TARIFF_MIN_FILES)
         & (modal["count"] >= TARIFF_SHARE * modal["total"])
