@@ -57,8 +57,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # (``agent_tie_lift``, ``agent_tie_share``). 12: the ties' expected shares are looked up
 # too (``agent_pair_base``, ``agent_tie_base``), for the reason's "about 10% expected".
 # 13: fixed fees that receipts show have changed are taken at the tariff in force
-# (``TransactionSignals.tariffs_in_force_``).
-MODEL_FORMAT = 13
+# (``TransactionSignals.tariffs_in_force_``). 14: a new officer's pace is learnt per month
+# of tenure (``EntityProfiles.tenure_``, ``officer_pace_z``).
+MODEL_FORMAT = 14
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -603,6 +604,7 @@ class RiskModel(BaseEstimator):
             context = ["office_id"] if level == "officer" else []
             columns = [key, "rank", *context, "n_transactions", "flagged_weight", "n_high"]
             columns += ["n_flagged", "mean_risk", "max_risk", "entity_score", "top_reasons"]
+            columns += ["new_officer_since"] if level == "officer" else []
             return pd.DataFrame(columns=[*columns, "evidence"])
         F, points, risk = self._score(period, complaints)
         named = self._risk_from_points(points.drop(columns=NOT_ENTITY_EVIDENCE, errors="ignore"))
@@ -634,6 +636,10 @@ class RiskModel(BaseEstimator):
         flagged = points.loc[frame.index[frame["is_flagged"].to_numpy()]]
         owners = frame.loc[flagged.index, key].to_numpy()
         table["top_reasons"] = self._top_reasons(flagged, owners)
+        if level == "officer":  # a new officer's first months are slow (the pace allows it)
+            joined = self.features_.entities_.new_officers()
+            since = [joined.get(officer, pd.NaT) for officer in table.index]
+            table["new_officer_since"] = pd.to_datetime(pd.Series(since, index=table.index))
         table["evidence"] = self._evidence(flagged, owners, key, table, language or self.language)
         table = table.sort_values(["entity_score", "flagged_weight"], ascending=False)
         table.insert(0, "rank", np.arange(1, len(table) + 1))
@@ -666,6 +672,7 @@ class RiskModel(BaseEstimator):
                     int(row["n_flagged"]),
                     signals,
                     language,
+                    new_since=row.get("new_officer_since"),
                 )
             )
         return out

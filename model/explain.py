@@ -541,9 +541,29 @@ def entity_evidence(
     n_flagged: int,
     signals: list[tuple[str, int]],
     language: str = "id",
+    new_since: pd.Timestamp | None = None,
 ) -> str:
     """One sentence on an officer's or office's files: how many are high risk or worth a look,
-    and the signals most of them carry (``(code, number of flagged files)``, most first)."""
+    and the signals most of them carry (``(code, number of flagged files)``, most first);
+    for an officer who joined during the training data, the date of their first file."""
+    sentence = _entity_files(n_files, n_high, n_flagged, signals, language)
+    if new_since is None or pd.isna(new_since):
+        return sentence
+    since = pd.Timestamp(new_since).strftime("%d-%m-%Y")
+    if language != "id":
+        return (
+            f"{sentence}. New officer, first file {since}: delays are weighed against "
+            "their own pace in each month since"
+        )
+    return (
+        f"{sentence}. Petugas baru, berkas pertama {since}: keterlambatan dibandingkan "
+        "dengan kecepatannya sendiri di tiap bulan sejak itu"
+    )
+
+
+def _entity_files(
+    n_files: int, n_high: int, n_flagged: int, signals: list[tuple[str, int]], language: str
+) -> str:
     english = language != "id"
     files, high = count(n_files, language), count(n_high, language)
     if not n_flagged:

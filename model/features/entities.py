@@ -17,6 +17,8 @@ the office's other intermediaries.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from scipy.stats import poisson
@@ -27,6 +29,14 @@ from model.features.lookup import as_dict, distinct_tuple_keys, lookup, lookup_m
 
 FAST_Z = -2.0
 SLOW_Z = 2.0
+# An officer whose first file comes this many days or more after their office's first one
+# joined during the data: a new officer, slow while learning the job (a look-alike in the
+# domain), whose pace is learnt per month of tenure, shrunk toward their overall pace by
+# ``TENURE_SHRINK`` files. An officer back from three weeks' leave is read as new too; for an
+# honest one that changes nothing (their pace is the same each month).
+NEW_OFFICER_DAYS = 21
+TENURE_MONTH_DAYS = 30
+TENURE_SHRINK = 10.0
 # An intermediary is tied to an officer when it files with them more than ``TIE_LIFT`` times
 # as often as the office's routing would give, with at least ``TIE_SHARE`` of its filings.
 TIE_LIFT = 2.0
@@ -50,6 +60,11 @@ OFFICER_LOOKUPS = (
     "officer_confirmed",
     "officer_dismissed",
 )
+
+
+def _day_number(moments: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 (float), by the moments' own calendar dates."""
+    return pd.Series(moments).to_numpy(dtype="datetime64[D]").astype("int64").astype(float)
 
 
 def tie_strength(lift: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -85,10 +100,15 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         # Fast and slow relative to the officer's own pace: a new officer who is slow on
         # every file is not "often slow"; one who rushes some files and holds others is.
         timed = X["processing_working_days"].notna()
-        own_pace = X["time_z"].where(timed).groupby(X["officer_id"].astype(object)).median()
-        relative = X["time_z"] - X["officer_id"].astype(object).map(own_pace).fillna(0.0)
+        officer = X["officer_id"].astype(object)
+        own_pace = X["time_z"].where(timed).groupby(officer).median()
+        self.tenure_ = self._fit_tenure(X, timed, own_pace)
+        pace = officer.map(own_pace).fillna(0.0) + self._tenure_adjustment(X)
+        relative = X["time_z"] - pace
         frame = X.assign(
-            _fast=(relative < FAST_Z).astype(float), _slow=(relative > SLOW_Z).astype(float)
+            _relative=relative,
+            _fast=(relative < FAST_Z).astype(float),
+            _slow=(relative > SLOW_Z).astype(float),
         )
         self.officers_ = self._fit_officers(frame, complaints)
         self.officer_services_ = self._fit_officer_services(frame, self.officers_)
@@ -106,6 +126,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
                 "officer_fast_excess",
                 "officer_slow_excess",
                 "officer_median_z",
+                "officer_pace_z",
                 "officer_money_complaints",
                 "officer_service_fee_excess",
                 "office_money_complaints",
@@ -123,6 +144,72 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             ]
         )
         return self
+
+    @staticmethod
+    def _fit_tenure(X: pd.DataFrame, timed: pd.Series, own_pace: pd.Series) -> dict[str, dict]:
+        """New officers' pace per month of tenure, as an adjustment to their overall pace.
+
+        ``start``: officer → their first file's day (new officers only); ``last``: officer →
+        their last month of tenure in the data (later files take that month's pace);
+        ``adjustment``: (officer, month) → that month's pace minus the overall one.
+        """
+        empty: dict[str, dict] = {"start": {}, "last": {}, "adjustment": {}}
+        known = X[X["officer_id"].notna()]
+        if known.empty:
+            return empty
+        officer = known["officer_id"].astype(object)
+        day = pd.Series(_day_number(known["submitted_at"]), index=known.index)
+        office_start = day.groupby(known["office_id"].astype(object)).transform("min")
+        start = day.groupby(officer).min()
+        joined = (day - office_start).groupby(officer).min()
+        new = joined.index[joined >= NEW_OFFICER_DAYS]
+        if not len(new):
+            return empty
+        rows = officer.isin(new) & timed.loc[known.index] & known["time_z"].notna()
+        month = ((day - officer.map(start)) // TENURE_MONTH_DAYS)[rows].astype(int)
+        grouped = known.loc[rows, "time_z"].groupby([officer[rows], month])
+        stats = pd.DataFrame({"median": grouped.median(), "n": grouped.size()})
+        overall = stats.index.get_level_values(0).map(own_pace).to_numpy(dtype=float)
+        paced = (stats["n"] * stats["median"] + TENURE_SHRINK * overall) / (
+            stats["n"] + TENURE_SHRINK
+        )
+        adjustment = paced - overall
+        months = stats.index.get_level_values(1)
+        last = pd.Series(months, index=stats.index.get_level_values(0)).groupby(level=0).max()
+        return {
+            "start": {key: float(start[key]) for key in last.index},
+            "last": {key: int(value) for key, value in last.items()},
+            "adjustment": {key: float(value) for key, value in adjustment.items()},
+        }
+
+    def new_officers(self) -> dict[object, pd.Timestamp]:
+        """Officers who joined during the training data, with the date of their first file."""
+        check_is_fitted(self, "tenure_")
+        return {
+            officer: pd.Timestamp(int(day), unit="D")
+            for officer, day in self.tenure_["start"].items()
+        }
+
+    def _tenure_adjustment(self, X: pd.DataFrame | Any) -> np.ndarray:
+        """Per row, how far the officer's pace in the file's month of tenure is from their
+        overall pace (0 but for new officers)."""
+        tenure = self.tenure_
+        out = np.zeros(len(X["officer_id"]))
+        if not tenure["start"]:
+            return out
+        officers = pd.Series(X["officer_id"]).to_numpy(dtype=object)
+        start = lookup(pd.Series(officers), tenure["start"], np.nan)
+        rows = np.flatnonzero(np.isfinite(start))
+        if not len(rows):
+            return out
+        day = _day_number(pd.Series(X["submitted_at"]).iloc[rows])
+        last = lookup(pd.Series(officers[rows]), tenure["last"], 0.0)
+        month = np.clip((day - start[rows]) // TENURE_MONTH_DAYS, 0, last).astype(int)
+        adjustment = tenure["adjustment"]
+        out[rows] = [
+            adjustment.get((key, int(m)), 0.0) for key, m in zip(officers[rows], month, strict=True)
+        ]
+        return out
 
     @staticmethod
     def _fit_verdicts(X: pd.DataFrame, y: pd.Series | None, key: str) -> pd.DataFrame:
@@ -151,7 +238,11 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         )
         timing = timed.groupby(["office_id", "officer_id"], observed=True)["time_z"]
         stats["median_z"] = timing.median()
-        stats["spread"] = timing.agg(_iqr)
+        # Spread around the officer's pace at the time (a new officer's learning curve is no
+        # spread); for other officers the same as the spread of their times.
+        stats["spread"] = timed.groupby(["office_id", "officer_id"], observed=True)[
+            "_relative"
+        ].agg(_iqr)
         stats["fast"] = timed.groupby(["office_id", "officer_id"], observed=True)["_fast"].mean()
         stats["slow"] = timed.groupby(["office_id", "officer_id"], observed=True)["_slow"].mean()
         stats = stats.reset_index()
@@ -389,6 +480,7 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
         tables = self.lookups_
         officer, agent = X["officer_id"], X["agent_id"]
         out = lookup_many(officer, {name: tables[name] for name in OFFICER_LOOKUPS}, 0.0)
+        out["officer_pace_z"] = out["officer_median_z"] + self._tenure_adjustment(X)
         out["office_money_complaints"] = lookup(
             X["office_id"], tables["office_money_complaints"], 0.0
         )

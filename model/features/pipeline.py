@@ -220,7 +220,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         # times stretch with the pace, so the slower the officer, the wider their own
         # ordinary spread: a delay beyond their pace counts in units of that wider spread
         # (damped: a square root, as an officer who holds many files is slower too).
-        own_pace = np.clip(people["officer_median_z"], 0.0, None)
+        own_pace = np.clip(people["officer_pace_z"], 0.0, None)
         relative = np.clip(timing["time_z"] - own_pace, 0, None) / np.sqrt(1.0 + own_pace)
         columns: dict[str, Any] = {"officer_relative_delay_z": relative}
         columns.update(enriched)
