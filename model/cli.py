@@ -378,6 +378,8 @@ def entities(
     shown = ranking.head(top).copy()
     for column in ("entity_score", "mean_risk", "max_risk", "flagged_weight"):
         shown[column] = shown[column].map(lambda v: f"{v:.3f}")
+    if "new_officer_since" in shown:  # a date, blank for officers there from the start
+        shown["new_officer_since"] = shown["new_officer_since"].dt.strftime("%Y-%m-%d").fillna("")
     typer.echo(f"{level}s ranked by {bundle.model_version} on {data_dir}")
     evidence = shown.pop("evidence") if "evidence" in shown else None
     typer.echo(shown.to_string(index=False))

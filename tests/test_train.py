@@ -145,7 +145,9 @@ def test_score_cli_writes_the_contract_columns_for_every_transaction(
     )
     assert outcome.exit_code == 0, outcome.output
     assert "evidence:" in outcome.output and "files of" in outcome.output
+    assert "new_officer_since" in outcome.output and "NaT" not in outcome.output
     written = pd.read_csv(ranking)
+    assert "new_officer_since" in written.columns
     assert written["rank"].tolist() == list(range(1, len(written) + 1))
     assert written["evidence"].str.contains("files of|No file at risk among").all()
     outcome = runner.invoke(app, ["entities", str(small_world), "--language", "fr"])

@@ -184,6 +184,7 @@ class EntityResponse(BaseModel):
                             "n_high": 9,
                             "n_flagged": 23,
                             "top_reasons": "FEE_ON_FREE_SERVICE;HELD_PAST_STANDARD",
+                            "new_officer_since": None,
                             "evidence": (
                                 "9 berkas berisiko tinggi dan 14 sedang dari 212 berkas; "
                                 "terutama biaya untuk layanan gratis (8), berkas ditahan "
@@ -202,7 +203,11 @@ class EntityResponse(BaseModel):
     end: datetime | None
     n_transactions: int
     entities: list[dict[str, Any]] = Field(
-        description="rank_entities' rows: the entity id, its score and evidence columns."
+        description=(
+            "rank_entities' rows: the entity id, its score and evidence columns; for "
+            "officers, new_officer_since (the first file's date of an officer who joined "
+            "during the training data, else null)."
+        )
     )
 
 

@@ -25,6 +25,7 @@ def test_officer_ranking_puts_the_surcharger_first(
     assert top["officer_id"] == "OFF-1-0"
     assert top["rank"] == 1
     assert {"entity_score", "n_transactions"} <= set(top)
+    assert top["new_officer_since"] is None  # there from the start of the training data
     assert top["evidence"].startswith(f"{top['n_high']} berkas berisiko tinggi")
     english = client.post(
         "/v1/entities/officers?limit=1",
