@@ -594,15 +594,19 @@ def test_unusual_pattern_names_what_the_engine_found_most_extreme(
 
 
 def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
-    """Daytime work on a weekend the office was open (many files, several officers: a
-    Saturday service or backlog drive) is the office's; one officer's lone Saturday file
-    and any night completion stay off-hours."""
+    """Daytime work on a weekend the office was open (many files, two officers or more: a
+    Saturday service, a mobile unit's day out, a backlog drive) is the office's; one
+    officer's lone Saturday file, one officer's Saturday of many files and any night
+    completion stay off-hours."""
     from model.features.transaction import TransactionSignals
 
     saturday, other_saturday = "2025-03-08", "2025-03-15"
+    mobile_day, alone_day = "2025-03-22", "2025-03-29"
     rows = [(f"OFF-{i % 4}", f"{saturday} 10:00") for i in range(12)]  # the drive
     rows += [("OFF-0", f"{other_saturday} 10:00"), ("OFF-1", f"{saturday} 21:00")]
     rows += [(f"OFF-{i % 4}", "2025-03-06 11:00") for i in range(40)]  # weekdays
+    rows += [(f"OFF-{5 + i % 2}", f"{mobile_day} 09:00") for i in range(10)]  # two officers
+    rows += [("OFF-0", f"{alone_day} 09:00") for _ in range(10)]  # one officer, ten files
     frame = pd.DataFrame(
         {
             "office_id": "DISDUKCAPIL-1",
@@ -615,11 +619,15 @@ def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
         }
     )
     signals = TransactionSignals().fit(frame)
-    assert signals.service_days_ == {f"DISDUKCAPIL-1|{saturday}": 1.0}
+    assert signals.service_days_ == {
+        f"DISDUKCAPIL-1|{saturday}": 1.0,
+        f"DISDUKCAPIL-1|{mobile_day}": 1.0,
+    }
     off = signals._off_hours(frame)
     assert off[:12].sum() == 0  # the drive
     assert off[12] == 1 and off[13] == 1  # a lone Saturday file; a night on the drive day
-    assert off[14:].sum() == 0
+    assert off[14:64].sum() == 0  # weekdays, and the two officers' Saturday
+    assert off[64:].sum() == 10  # one officer alone on a Saturday: after hours
     # Another office's files that Saturday: that office was not seen open.
     other = frame.iloc[[0]].assign(office_id="DISDUKCAPIL-2")
     assert signals._off_hours(other)[0] == 1

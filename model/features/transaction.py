@@ -166,7 +166,7 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         self,
         night_start_hour: int = 19,
         night_end_hour: int = 6,
-        service_day_min_officers: int = 3,
+        service_day_min_officers: int = 2,
         service_day_min_files: int = 8,
     ) -> None:
         self.night_start_hour = night_start_hour
@@ -223,10 +223,12 @@ class TransactionSignals(TransformerMixin, BaseEstimator):
         return np.array([f"{office}|{date}" for office, date in zip(offices, dates, strict=True)])
 
     def _service_days(self, X: pd.DataFrame) -> dict[Hashable, float]:
-        """Weekend days on which an office was open: many files completed in daytime by
-        several officers (a Saturday service, a backlog drive). Work on such a day is the
-        office's, not one officer's after-hours errand. Learned from the training data; a
-        weekend day the model has not seen counts as closed."""
+        """Weekend days on which an office was open: eight files or more completed in
+        daytime by two officers or more (a Saturday service, a mobile unit's day out, a
+        backlog drive). Work on such a day is the office's, not one officer's after-hours
+        errand; one officer alone on a Saturday stays after hours, whatever the number of
+        files. Learned from the training data; a weekend day the model has not seen counts
+        as closed."""
         day, _, weekend_day = self._completion_times(X)
         rows = np.flatnonzero(weekend_day)
         if not len(rows):
