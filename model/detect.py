@@ -167,8 +167,17 @@ class RedFlagRules(BaseEstimator):
         bump = 0.1 * self.fee_weight * f(F, "fee_excess_is_round")
         p["FEE_ON_FREE_SERVICE"] = free * (self.fee_weight + bump)
         size = _clip01(4 * f(F, "fee_excess_ratio"))
+        # Above an assessed (variable) fee, an amount that is not round is most often a
+        # computed part the assessment column leaves out (a late penalty, interest):
+        # half weight. A round one is a levy.
+        computed = np.asarray(F["fee_is_variable"], dtype=float) * (
+            1.0 - f(F, "fee_excess_is_round")
+        )
         p["FEE_ABOVE_TARIFF"] = (
-            (1 - free) * excess * (self.fee_weight * (0.55 + 0.35 * size) + bump)
+            (1 - free)
+            * excess
+            * (self.fee_weight * (0.55 + 0.35 * size) + bump)
+            * (1.0 - 0.5 * computed)
         )
         # Rp 10.000 is a duty stamp (meterai) or a photocopy; Rp 50.000 and up is a levy.
         # Through an intermediary, the applicant also paid the agency's own (legal) fee.

@@ -593,6 +593,26 @@ def test_unusual_pattern_names_what_the_engine_found_most_extreme(
     assert ", above all " in text
 
 
+def test_a_non_round_amount_above_an_assessed_fee_weighs_half(
+    fitted: RiskModel, world: tuple
+) -> None:
+    """Above an assessed fee, a non-round excess is most often a computed part (a late
+    penalty, interest) the assessment column leaves out: half the weight of a round levy
+    of the same size. Above a fixed tariff, a non-round excess counts in full."""
+    transactions, _, _ = world
+    building = transactions[transactions["service_code"].eq("PBG")].iloc[0]
+    billboard = transactions[transactions["service_code"].eq("REKLAME")].iloc[0]
+    rows = pd.DataFrame([building, building, billboard, billboard]).reset_index(drop=True)
+    assessed = int(building["assessed_fee_idr"])
+    rows["transaction_id"] = ["R-ROUND", "R-COMPUTED", "F-ROUND", "F-ODD"]
+    rows["fee_paid_idr"] = [assessed + 200_000, assessed + 198_730, 450_000, 448_730]
+    points = fitted.rules_.points(fitted.features_.transform(rows))["FEE_ABOVE_TARIFF"]
+    round_levy, computed, fixed_round, fixed_odd = points.to_numpy()
+    assert computed == pytest.approx(0.5 * round_levy, rel=0.15)
+    assert fixed_odd == pytest.approx(fixed_round, rel=0.15)
+    assert fixed_odd > 0.8 * fixed_round and computed < 0.6 * round_levy
+
+
 def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
     """Daytime work on a weekend the office was open (many files, two officers or more: a
     Saturday service, a mobile unit's day out, a backlog drive) is the office's; one
