@@ -58,8 +58,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # too (``agent_pair_base``, ``agent_tie_base``), for the reason's "about 10% expected".
 # 13: fixed fees that receipts show have changed are taken at the tariff in force
 # (``TransactionSignals.tariffs_in_force_``). 14: a new officer's pace is learnt per month
-# of tenure (``EntityProfiles.tenure_``, ``officer_pace_z``).
-MODEL_FORMAT = 14
+# of tenure (``EntityProfiles.tenure_``, ``officer_pace_z``). 15: the features carry
+# ``is_rejected`` (a file held, then rejected, weighs a quarter).
+MODEL_FORMAT = 15
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -193,7 +194,11 @@ class RedFlagRules(BaseEstimator):
         # Two robust sigmas slower is ordinary variation; from three on, a file is held.
         held = self.delay_weight * np.clip(delay - 2.5, 0.0, 4.0) * past_standard
         is_open = np.asarray(F["is_open"], dtype=bool)
-        p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, held)
+        # Held, then rejected: a rejection is a decision on the file's merits (a missing
+        # document, an applicant who does not qualify) and the wait was as often the
+        # applicant's; a file held for money is served once paid. A quarter, as an open file.
+        rejected = np.asarray(F["is_rejected"], dtype=bool)
+        p["HELD_PAST_STANDARD"] = np.where(is_open, 0.0, np.where(rejected, 0.25, 1.0) * held)
         # A file still open long past its standard may be held, but as often it waits on
         # the applicant (missing documents, an abandoned application): alone it weighs a
         # quarter of a file that was held and then released; other signals on it count fully.

@@ -613,6 +613,21 @@ def test_a_non_round_amount_above_an_assessed_fee_weighs_half(
     assert fixed_odd > 0.8 * fixed_round and computed < 0.6 * round_levy
 
 
+def test_a_file_held_then_rejected_weighs_a_quarter(fitted: RiskModel, world: tuple) -> None:
+    """A rejection is a decision on the file's merits, and the wait before it was as often the
+    applicant's (a missing document): a file held past the standard and then rejected weighs
+    a quarter of one held and then served, as a file still open does."""
+    transactions, _, kind = world
+    held = transactions[kind.eq("held").to_numpy()].head(3)
+    rows = pd.concat([held, held], ignore_index=True)
+    rows["transaction_id"] = [f"SERVED-{i}" for i in range(3)] + [f"REJECTED-{i}" for i in range(3)]
+    rows["status"] = ["completed"] * 3 + ["rejected"] * 3
+    points = fitted.rules_.points(fitted.features_.transform(rows))["HELD_PAST_STANDARD"]
+    served, rejected = points.to_numpy()[:3], points.to_numpy()[3:]
+    assert (served > 0.3).all()
+    np.testing.assert_allclose(rejected, 0.25 * served)
+
+
 def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
     """Daytime work on a weekend the office was open (many files, two officers or more: a
     Saturday service, a mobile unit's day out, a backlog drive) is the office's; one

@@ -33,6 +33,7 @@ CONTEXT_COLUMNS = (
     "sla_working_days",
     "processing_working_days",
     "is_open",
+    "is_rejected",
     "visits",
 )
 

@@ -151,6 +151,7 @@ def enrich_columns(
     days[missing & ~is_open] = np.nan  # decided without a completion time: duration unknown
     frame["processing_working_days"] = days
     frame["is_open"] = is_open
+    frame["is_rejected"] = equals(status, "rejected")
     return frame
 
 
