@@ -367,6 +367,36 @@ def test_a_new_officers_learning_curve_is_their_pace_not_held_files() -> None:
     assert np.allclose(alone, batch)
 
 
+def test_a_new_officers_first_months_weigh_time_signals_half_in_their_rank() -> None:
+    """In the officer ranking, time signals on a new officer's files of their first 90 days
+    count half (inexperience as often as not); their later files, money signals, colleagues'
+    files and the files' own scores are untouched."""
+    from model.detect import LEARNING_DAYS, TIME_EVIDENCE
+
+    transactions, _ = _learning_curve_world()
+    levy = transactions.index % 50 == 0
+    transactions = transactions.assign(fee_paid_idr=np.where(levy, 50_000, 0))
+    model = RiskModel().fit(transactions, services=SERVICES)
+    F, points, risk = model._score(transactions, None)
+    evidence = points.drop(columns=["OFFICER_PATTERN"])
+    discounted = model._learning_months_discounted(F, evidence)
+    joined = {
+        officer: pd.Timestamp(day, unit="D")
+        for officer, day in model.features_.entities_.tenure_["start"].items()
+    }
+    first = transactions["officer_id"].map(joined)
+    learning = (transactions["submitted_at"].dt.normalize() - first).dt.days < LEARNING_DAYS
+    assert learning.sum() > 500 and (learning & evidence["HELD_PAST_STANDARD"].gt(0)).sum() > 10
+    share = np.where(learning, 0.5, 1.0)  # NaT (established officers) compares False
+    for code in TIME_EVIDENCE:
+        np.testing.assert_allclose(discounted[code], share * evidence[code].to_numpy())
+    money = ["FEE_ON_FREE_SERVICE", "FEE_ABOVE_TARIFF"]
+    assert evidence.loc[learning.to_numpy(), "FEE_ON_FREE_SERVICE"].gt(0).any()
+    pd.testing.assert_frame_equal(discounted[money], evidence[money])
+    # The files' own scores do not change: only the officer's rate of flagged files.
+    np.testing.assert_allclose(model.score_samples(transactions), risk)
+
+
 def test_verdict_model_earns_its_weight_on_held_out_verdicts(world: tuple) -> None:
     transactions, complaints, kind = world
     rng = np.random.default_rng(1)
