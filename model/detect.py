@@ -39,7 +39,7 @@ from model.explain import (
     build_reasons,
     entity_evidence,
 )
-from model.features.entities import tie_strength
+from model.features.entities import LEARNING_DAYS, tie_strength
 from model.features.lookup import lookup
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
@@ -91,7 +91,6 @@ Points = dict[str, np.ndarray]
 # Time signals, weighed less in a new officer's rate of flagged files in their first
 # ``LEARNING_DAYS`` (see ``RiskModel._learning_months_discounted``).
 TIME_EVIDENCE = ("HELD_PAST_STANDARD", "OPEN_PAST_STANDARD", "EXTRA_VISITS")
-LEARNING_DAYS = 90
 LEARNING_SHARE = 0.5
 # Reasons left out of an entity's rate of flagged files (see ``RiskModel.rank_entities``).
 NOT_ENTITY_EVIDENCE = ["OFFICER_PATTERN", "AGENT_FEE_RECORD", "UNUSUAL_PATTERN"]

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.features.entities import tie_strength
+from model.features.entities import LEARNING_DAYS, tie_strength
 
 MIN_POINTS = 0.25  # evidence below this is not worth showing as a reason
 
@@ -553,11 +553,13 @@ def entity_evidence(
     if language != "id":
         return (
             f"{sentence}. New officer, first file {since}: delays are weighed against "
-            "their own pace in each month since"
+            "their own pace in each month since, and at half in this rank in their first "
+            f"{LEARNING_DAYS} days"
         )
     return (
         f"{sentence}. Petugas baru, berkas pertama {since}: keterlambatan dibandingkan "
-        "dengan kecepatannya sendiri di tiap bulan sejak itu"
+        "dengan kecepatannya sendiri di tiap bulan sejak itu, dan dalam peringkat ini "
+        f"dihitung setengah selama {LEARNING_DAYS} hari pertama"
     )
 
 

@@ -371,7 +371,8 @@ def test_a_new_officers_first_months_weigh_time_signals_half_in_their_rank() -> 
     """In the officer ranking, time signals on a new officer's files of their first 90 days
     count half (inexperience as often as not); their later files, money signals, colleagues'
     files and the files' own scores are untouched."""
-    from model.detect import LEARNING_DAYS, TIME_EVIDENCE
+    from model.detect import TIME_EVIDENCE
+    from model.features.entities import LEARNING_DAYS
 
     transactions, _ = _learning_curve_world()
     levy = transactions.index % 50 == 0

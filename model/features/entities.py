@@ -37,6 +37,9 @@ SLOW_Z = 2.0
 NEW_OFFICER_DAYS = 21
 TENURE_MONTH_DAYS = 30
 TENURE_SHRINK = 10.0
+# A new officer's first days, in which the officer ranking weighs their time signals less
+# (``RiskModel._learning_months_discounted``).
+LEARNING_DAYS = 90
 # An intermediary is tied to an officer when it files with them more than ``TIE_LIFT`` times
 # as often as the office's routing would give, with at least ``TIE_SHARE`` of its filings.
 TIE_LIFT = 2.0
