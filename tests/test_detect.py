@@ -657,6 +657,19 @@ def test_a_file_held_then_rejected_weighs_a_quarter(fitted: RiskModel, world: tu
     served, rejected = points.to_numpy()[:3], points.to_numpy()[3:]
     assert (served > 0.3).all()
     np.testing.assert_allclose(rejected, 0.25 * served)
+    # The reason says how the file ended (where the quarter still makes it a reason).
+    for language, ends in (
+        ("id", ("Selesai ", "Ditolak setelah ")),
+        ("en", ("Took ", "Rejected after ")),
+    ):
+        records = fitted.score_transactions(rows, language=language)
+        messages = [
+            [r["message"] for r in reasons if r["code"] == "HELD_PAST_STANDARD"]
+            for reasons in records["reasons"]
+        ]
+        assert all(m and m[0].startswith(ends[0]) for m in messages[:3]), messages
+        assert any(messages[3:]), messages
+        assert all(m[0].startswith(ends[1]) for m in messages[3:] if m), messages
 
 
 def test_a_saturday_the_office_was_open_is_not_after_hours_work() -> None:
