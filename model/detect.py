@@ -40,7 +40,6 @@ from model.explain import (
     entity_evidence,
 )
 from model.features.entities import LEARNING_DAYS, tie_strength
-from model.features.lookup import lookup
 from model.features.pipeline import FeatureBuilder, FeatureColumns
 
 # Bumped whenever the fitted state changes shape, or the rules change what a fitted model's
@@ -674,15 +673,9 @@ class RiskModel(BaseEstimator):
         (files returned for a document a colleague would have waived, a longer wait at
         each step): in the officer's rate of flagged files, time signals on files of their
         first ``LEARNING_DAYS`` count ``LEARNING_SHARE``. Money signals count in full."""
-        joined = self.features_.entities_.tenure_["start"]
         columns = [code for code in TIME_EVIDENCE if code in evidence]
-        if not joined or not columns:
-            return evidence
-        officers = pd.Series(F["officer_id"]).to_numpy(dtype=object)
-        start = lookup(pd.Series(officers), joined, np.nan)
-        day = pd.Series(F["submitted_at"]).to_numpy(dtype="datetime64[D]").astype("int64")
-        learning = np.isfinite(start) & (day - np.nan_to_num(start) < LEARNING_DAYS)
-        if not learning.any():
+        learning = self.features_.entities_.days_in_post(F) < LEARNING_DAYS  # NaN: False
+        if not columns or not learning.any():
             return evidence
         evidence = evidence.copy()
         share = np.where(learning, LEARNING_SHARE, 1.0)

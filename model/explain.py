@@ -388,18 +388,12 @@ def _fields(data: _Rows, rows: np.ndarray, code: str, language: str) -> dict[str
     if code in ("HELD_PAST_STANDARD", "OPEN_PAST_STANDARD", "RUSHED_VS_PEERS"):
         sla = data.floats("sla_working_days", rows)
         # A held file that ended in a rejection says so (it weighs a quarter of one served).
-        rejected = data.column("is_rejected")[rows] if "is_rejected" in data.features else None
         ends = (("Selesai", "Took"), ("Ditolak setelah", "Rejected after"))
-        done = _in(language, ends[0])
         return {
             "days": [number(v) for v in data.floats("processing_working_days", rows)],
             "sla": [number(v) for v in sla],
             "peer": [number(v) for v in _filled(data.floats("peer_days", rows), sla)],
-            "done": (
-                [done] * len(rows)
-                if rejected is None
-                else [_in(language, ends[int(bool(r))]) for r in rejected]
-            ),
+            "done": [_in(language, ends[int(r)]) for r in data.floats("is_rejected", rows)],
         }
     if code == "COMPLETED_OFF_HOURS":
         return {"when": data.moments("completed_at", rows).dt.strftime("%d-%m-%Y %H:%M").tolist()}

@@ -239,6 +239,21 @@ def test_officer_ranking_finds_extorters_not_the_slow_new_officer(
     assert offices["office_id"].iloc[0] == "DISDUKCAPIL-1"
 
 
+def _free_id_cards(submitted: pd.Series, completed: pd.Series, officer: np.ndarray) -> pd.DataFrame:
+    """KTP files (free by law) of one civil-registry office, ids T00000 on."""
+    return pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:05d}" for i in range(len(officer))],
+            "office_id": "DISDUKCAPIL-1",
+            "service_code": "KTP",
+            "submitted_at": submitted,
+            "completed_at": completed,
+            "fee_paid_idr": 0,
+            "officer_id": officer,
+        }
+    )
+
+
 def test_a_slow_pace_does_not_read_as_erratic_timing() -> None:
     """Times stretch with a slow officer's pace; that stretch is not 'rushes some, holds others'."""
     rng = np.random.default_rng(3)
@@ -255,17 +270,7 @@ def test_a_slow_pace_does_not_read_as_erratic_timing() -> None:
         + pd.to_timedelta(whole * 7 // 5, unit="D")
         + pd.to_timedelta((days - whole) * 8, unit="h")
     )
-    transactions = pd.DataFrame(
-        {
-            "transaction_id": [f"T{i:05d}" for i in range(n)],
-            "office_id": "DISDUKCAPIL-1",
-            "service_code": "KTP",
-            "submitted_at": submitted,
-            "completed_at": completed,
-            "fee_paid_idr": 0,
-            "officer_id": officer,
-        }
-    )
+    transactions = _free_id_cards(submitted, completed, officer)
     builder = FeatureBuilder().fit(transactions, services=SERVICES)
     people = builder.transform(transactions).groupby("officer_id").first()
     assert people.loc["OFF-0", "officer_median_z"] > 0.5  # slow on every file
@@ -283,7 +288,7 @@ def test_a_slow_pace_does_not_read_as_erratic_timing() -> None:
 
 def _learning_curve_world(seed: int = 5, n: int = 6000) -> tuple[pd.DataFrame, pd.Series]:
     """One office over six months. OFF-NEW joins on day 50 and is slow while learning (about
-    2.5x at first, fading over some six weeks); OFF-HOLD, there from the start, holds a
+    4x at first, fading over a month or two); OFF-HOLD, there from the start, holds a
     sixth of files past the standard; OFF-LATE joins on day 60 and holds a sixth of files
     from their first week (a new officer who extorts)."""
     rng = np.random.default_rng(seed)
@@ -306,18 +311,7 @@ def _learning_curve_world(seed: int = 5, n: int = 6000) -> tuple[pd.DataFrame, p
     kind[held] = "held"
     kind[(officer == "OFF-NEW") & ~held] = "slow_new"
     completed = submitted + pd.to_timedelta(np.ceil(np.round(duration) * 7 / 5), unit="D")
-    transactions = pd.DataFrame(
-        {
-            "transaction_id": [f"T{i:05d}" for i in range(n)],
-            "office_id": "DISDUKCAPIL-1",
-            "service_code": "KTP",
-            "submitted_at": submitted,
-            "completed_at": completed,
-            "fee_paid_idr": 0,
-            "officer_id": officer,
-        }
-    )
-    return transactions, kind
+    return _free_id_cards(submitted, completed, officer), kind
 
 
 def test_a_new_officers_learning_curve_is_their_pace_not_held_files() -> None:

@@ -193,24 +193,33 @@ class EntityProfiles(TransformerMixin, BaseEstimator):
             for officer, day in self.tenure_["start"].items()
         }
 
+    def days_in_post(self, X: pd.DataFrame | Any) -> np.ndarray:
+        """Per row, days from the officer's first file to this one's submission, for officers
+        who joined during the training data; NaN for every other row."""
+        check_is_fitted(self, "tenure_")
+        out = np.full(len(X["officer_id"]), np.nan)
+        if not self.tenure_["start"]:
+            return out
+        start = lookup(pd.Series(X["officer_id"]), self.tenure_["start"], np.nan)
+        rows = np.flatnonzero(np.isfinite(start))
+        if len(rows):
+            out[rows] = _day_number(pd.Series(X["submitted_at"]).iloc[rows]) - start[rows]
+        return out
+
     def _tenure_adjustment(self, X: pd.DataFrame | Any) -> np.ndarray:
         """Per row, how far the officer's pace in the file's month of tenure is from their
         overall pace (0 but for new officers)."""
-        tenure = self.tenure_
         out = np.zeros(len(X["officer_id"]))
-        if not tenure["start"]:
-            return out
-        officers = pd.Series(X["officer_id"]).to_numpy(dtype=object)
-        start = lookup(pd.Series(officers), tenure["start"], np.nan)
-        rows = np.flatnonzero(np.isfinite(start))
+        days = self.days_in_post(X)
+        rows = np.flatnonzero(np.isfinite(days))
         if not len(rows):
             return out
-        day = _day_number(pd.Series(X["submitted_at"]).iloc[rows])
-        last = lookup(pd.Series(officers[rows]), tenure["last"], 0.0)
-        month = np.clip((day - start[rows]) // TENURE_MONTH_DAYS, 0, last).astype(int)
-        adjustment = tenure["adjustment"]
+        officers = pd.Series(X["officer_id"]).to_numpy(dtype=object)[rows]
+        last = lookup(pd.Series(officers), self.tenure_["last"], 0.0)
+        month = np.clip(days[rows] // TENURE_MONTH_DAYS, 0, last).astype(int)
+        adjustment = self.tenure_["adjustment"]
         out[rows] = [
-            adjustment.get((key, int(m)), 0.0) for key, m in zip(officers[rows], month, strict=True)
+            adjustment.get((key, int(m)), 0.0) for key, m in zip(officers, month, strict=True)
         ]
         return out
 
