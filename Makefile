@@ -48,6 +48,9 @@ train: install ## Validate, fit, evaluate and register a model from DATA (tracke
 promote: install ## Set the MLflow alias 'champion' on model VERSION (make promote VERSION=3)
 	$(SIDAK) promote $(VERSION)
 
+compare: install ## Champion vs challenger on DATA (CHAMPION, CHALLENGER: model refs; default the champion vs the newest)
+	$(SIDAK) compare $(DATA) $(if $(CHAMPION),--champion $(CHAMPION)) $(if $(CHALLENGER),--challenger $(CHALLENGER))
+
 score: install ## Score every transaction in DATA with the champion (else newest) model into SCORES
 	$(SIDAK) score $(DATA) --output $(SCORES)
 

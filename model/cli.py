@@ -250,6 +250,47 @@ def evaluate(
         typer.echo(f"logged to MLflow run {result.run_id}")
 
 
+@app.command()
+@user_errors
+def compare(
+    data_dir: DataDir,
+    champion: Annotated[
+        str | None,
+        typer.Option(help="The model in service (default: the 'champion' alias)."),
+    ] = None,
+    challenger: Annotated[
+        str | None,
+        typer.Option(help="The candidate (default: the newest trained model but the champion)."),
+    ] = None,
+    truth: Annotated[
+        Path | None,
+        typer.Option(help="Ground-truth directory (default DATA_DIR/truth if any, else verdicts)."),
+    ] = None,
+    top: Annotated[
+        int, typer.Option(min=1, help="Queue length for the top-k counts (inspection capacity).")
+    ] = 100,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where to write compare.json and compare.csv (default reports/)."),
+    ] = None,
+) -> None:
+    """Champion against challenger on DATA_DIR: the truth, else verdicts neither was fitted on."""
+    from model.compare import compare_models, format_comparison
+
+    result = compare_models(
+        data_dir,
+        champion=champion,
+        challenger=challenger,
+        truth_dir=truth,
+        top=top,
+        output_dir=output_dir,
+    )
+    typer.echo(format_comparison(result))
+    typer.echo(f"wrote {len(result.files)} files to {result.output_dir}")
+    if result.run_id:
+        typer.echo(f"logged to the challenger's MLflow run {result.run_id}")
+
+
 @app.command("models")
 @user_errors
 def list_models_command() -> None:

@@ -59,8 +59,9 @@ from model.features.pipeline import FeatureBuilder, FeatureColumns
 # 13: fixed fees that receipts show have changed are taken at the tariff in force
 # (``TransactionSignals.tariffs_in_force_``). 14: a new officer's pace is learnt per month
 # of tenure (``EntityProfiles.tenure_``, ``officer_pace_z``). 15: the features carry
-# ``is_rejected`` (a file held, then rejected, weighs a quarter).
-MODEL_FORMAT = 15
+# ``is_rejected`` (a file held, then rejected, weighs a quarter). 16: the model keeps the
+# ids of the files whose verdicts it was fitted on (``reviewed_ids_``, for ``sidak compare``).
+MODEL_FORMAT = 16
 
 # Features the unsupervised engine sees: peer-normalised, comparable across offices.
 ENGINE_FEATURES = (
@@ -352,6 +353,15 @@ def in_period(
     return keep
 
 
+def _reviewed_ids(transactions: pd.DataFrame, y: pd.Series | None) -> np.ndarray:
+    """The transaction ids whose verdicts a model was fitted on, sorted: what ``sidak compare``
+    leaves out when it judges the model on verdicts it has not seen."""
+    if y is None:
+        return np.array([], dtype=object)
+    known = pd.Series(np.asarray(y, dtype=float)).notna().to_numpy()
+    return np.sort(transactions["transaction_id"].to_numpy()[known].astype(str)).astype(object)
+
+
 def _wilson_lower_bound(hits: pd.Series, n: pd.Series, z: float = 1.64) -> pd.Series:
     """Lower confidence bound of a rate: small entities need more evidence to rank high."""
     n = n.clip(lower=1)
@@ -416,6 +426,7 @@ class RiskModel(BaseEstimator):
         points = self._points(F)
         unsupervised = self._risk_from_points(points)
         self._fit_supervised(F, points, y)
+        self.reviewed_ids_ = _reviewed_ids(transactions, y)
         risk = self._combine(F, points, unsupervised)
         self._set_thresholds(risk, transactions)
         self.model_format_ = MODEL_FORMAT

@@ -355,7 +355,7 @@ def _scores_and_model(
 ) -> tuple[pd.DataFrame, Any]:
     """The scores to evaluate and, when it can be loaded, the model that produced them."""
     from model.bundle import load_bundle
-    from model.predict import read_scores, score_frame
+    from model.predict import read_scores, score_dataset
     from model.registry import resolve_model
 
     if scores_path is not None and model_ref is not None:
@@ -371,7 +371,7 @@ def _scores_and_model(
             logger.warning("model %s not available (%s): officers ranked by scores", version, error)
             return scores, None
     bundle = load_bundle(resolve_model(model_ref, settings))
-    return score_frame(bundle, dataset.transactions, dataset.complaints), bundle
+    return score_dataset(bundle, dataset, settings), bundle
 
 
 def _model_version_of(scores: pd.DataFrame, bundle: Any) -> str | None:

@@ -24,7 +24,7 @@ from joblib import parallel_config
 from tqdm import tqdm
 
 from model.bundle import ModelBundle, load_bundle
-from model.contract import load_data_dir
+from model.contract import Dataset, load_data_dir
 from model.errors import SidakError
 from model.settings import Settings, get_settings
 
@@ -160,14 +160,33 @@ def score_data_dir(
     settings = settings or get_settings()
     dataset = load_data_dir(data_dir, timezone=settings.timezone)
     bundle = load_bundle(resolve_model(model_ref, settings))
-    # The data directory's own catalogue and closures are the current ones: a tariff, a
-    # standard or a closure that changed since training counts as it is now.
-    bundle = ModelBundle(
+    scores = score_dataset(bundle, dataset, settings, progress=progress, chunk_rows=chunk_rows)
+    if output is not None:
+        write_scores(scores, output)
+    return scores
+
+
+def score_dataset(
+    bundle: ModelBundle,
+    dataset: Dataset,
+    settings: Settings | None = None,
+    *,
+    progress: bool = True,
+    chunk_rows: int = CHUNK_ROWS,
+) -> pd.DataFrame:
+    """Score records for every transaction of a loaded data directory (what ``sidak score``,
+    ``evaluate --model``, ``report`` and ``compare`` all score with).
+
+    The data directory's own catalogue and closures are the current ones: a tariff, a
+    standard or a closure that changed since training counts as it is now.
+    """
+    settings = settings or get_settings()
+    current = ModelBundle(
         bundle.model.with_reference(dataset.services, dataset.holidays), bundle.metadata
     )
     started = time.perf_counter()
     scores = score_frame(
-        bundle,
+        current,
         dataset.transactions,
         dataset.complaints,
         chunk_rows=chunk_rows,
@@ -179,12 +198,10 @@ def score_data_dir(
     logger.info(
         "scored %d transactions with model %s in %.1f s (%.0f rows/s)",
         len(scores),
-        bundle.model_version,
+        current.model_version,
         seconds,
         len(scores) / max(seconds, 1e-9),
     )
-    if output is not None:
-        write_scores(scores, output)
     return scores
 
 

@@ -173,14 +173,14 @@ def _load_scores(
     dataset: Dataset, scores_path: Path | None, model_ref: str | None, settings: Settings
 ) -> tuple[pd.DataFrame, ModelBundle | None]:
     """Scores (from the CSV, or by scoring now) and the model behind them when loadable."""
-    from model.predict import read_scores, score_frame
+    from model.predict import read_scores, score_dataset
     from model.registry import resolve_model
 
     if scores_path is not None and model_ref is not None:
         raise SidakError("Give either --scores or --model, not both.")
     if scores_path is None:
         bundle = load_bundle(resolve_model(model_ref, settings))
-        scores = score_frame(bundle, dataset.transactions, dataset.complaints, progress=False)
+        scores = score_dataset(bundle, dataset, settings, progress=False)
         return scores, bundle
     if not Path(scores_path).exists():
         raise SidakError(f"No scores file at {scores_path}: run `sidak score` first.")
