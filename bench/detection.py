@@ -62,6 +62,7 @@ except ModuleNotFoundError:  # imported as bench.detection (the tests)
     from bench import altworld, kotaworld, wildworld  # type: ignore[no-redef]
 
 from model.calendar import WorkingCalendar
+from model.compare import KEEP, PROMOTE, TOO_FEW, UNDECIDED, judge_on_verdicts
 from model.contract import TABLE_SPECS, Dataset, load_data_dir
 from model.detect import RiskModel
 from model.evaluate import evaluate_scores, load_truth
@@ -424,7 +425,9 @@ def _labelled_run(
     reviewed = set(outcomes["transaction_id"])
     before = _evaluate(sidak.scores, world, dataset, None, reviewed, seed)
     after = _evaluate(relabelled.scores, world, dataset, None, reviewed, seed)
+    judged = _judged_on_next_verdicts(sidak, relabelled, dataset, truth, reviewed, args, seed)
     return {
+        **judged,
         "n_labels": float(len(outcomes)),
         "n_band": float(round(args.labels * args.band_share)),
         "n_confirmed": float((outcomes["outcome"] == "confirmed").sum()),
@@ -432,6 +435,44 @@ def _labelled_run(
         "ap_labelled": after["average_precision"],
         "p100_unlabelled": before["precision_at_100"],
         "p100_labelled": after["precision_at_100"],
+    }
+
+
+DECISION_CODES = {PROMOTE: 1.0, UNDECIDED: 0.0, KEEP: -1.0, TOO_FEW: np.nan}
+
+
+def _decision_name(code: float) -> str:
+    return next((name for name, value in DECISION_CODES.items() if value == code), TOO_FEW).replace(
+        "_", " "
+    )
+
+
+def _judged_on_next_verdicts(
+    champion: TrainResult,
+    challenger: TrainResult,
+    dataset: Dataset,
+    truth: pd.DataFrame,
+    reviewed: set[str],
+    args: argparse.Namespace,
+    seed: int,
+) -> dict[str, float]:
+    """What ``sidak compare`` decides on the next month's verdicts: another ``args.labels``
+    cases reviewed from the champion's queue (the model still in service), none of them
+    reviewed before, judged for both models; the truth's AP gain says if it decided well."""
+    unseen = champion.scores[~champion.scores["transaction_id"].isin(reviewed)]
+    fresh = supervisor_outcomes(
+        unseen, truth, args.labels, args.top_share, seed + 1, args.band_share
+    )
+    verdict = judge_on_verdicts(
+        [champion.bundle, challenger.bundle],
+        [champion.scores, challenger.scores],
+        dataset.transactions,
+        fresh,
+        seed=seed,
+    )
+    return {
+        "compare_decision": DECISION_CODES[verdict.decision],
+        "compare_win_share": np.nan if verdict.win_share is None else verdict.win_share,
     }
 
 
@@ -466,6 +507,12 @@ def print_world(
         f"precision@100 {labelled['p100_unlabelled']:.3f} -> {labelled['p100_labelled']:.3f} "
         "(on unreviewed transactions)"
     )
+    share = labelled["compare_win_share"]
+    print(
+        f"sidak compare on the next {int(labelled['n_labels'])} verdicts from the champion's "
+        f"queue: {_decision_name(labelled['compare_decision'])}"
+        + ("" if np.isnan(share) else f" (the retrained model wins {share:.0%} of resamples)")
+    )
 
 
 def _ratio(results: dict[str, dict[str, float]], baseline: str = "redflags") -> float:
@@ -494,6 +541,17 @@ def print_medians(
         f"100 verdicts: median AP {frame['ap_unlabelled'].median():.3f} -> "
         f"{frame['ap_labelled'].median():.3f}; median precision@100 "
         f"{frame['p100_unlabelled'].median():.3f} -> {frame['p100_labelled'].median():.3f}"
+    )
+    gain = np.sign((frame["ap_labelled"] - frame["ap_unlabelled"]).round(3))
+    decisions = frame["compare_decision"]
+    counts = {code: int((decisions == code).sum()) for code in (1.0, 0.0, -1.0)}
+    counts[np.nan] = int(decisions.isna().sum())
+    tally = ", ".join(f"{_decision_name(code)} {n}" for code, n in counts.items())
+    wrong = int(((decisions == 1) & (gain < 0)).sum() + ((decisions == -1) & (gain > 0)).sum())
+    print(
+        f"sidak compare on the next verdicts: {tally}; against the truth's AP gain (to 3 "
+        f"decimals) it promoted a worse model or kept a worse champion in {wrong} of "
+        f"{len(frame)} worlds"
     )
 
 

@@ -229,7 +229,9 @@ def compare_models(
     if truth_dir or (truth / "transactions.csv").exists():
         result = _against_truth(bundles, scores, dataset, truth)
     else:
-        result = _against_verdicts(bundles, scores, dataset, top, settings.random_seed)
+        result = judge_on_verdicts(
+            bundles, scores, dataset.transactions, dataset.outcomes, top, settings.random_seed
+        )
     result.top, result.shared_in_top = top, _shared_head(scores, top)
     target = Path(output_dir) if output_dir else Path(settings.reports_dir)
     result.output_dir = target
@@ -287,17 +289,18 @@ def _against_truth(
     return Comparison(names[0], names[1], "truth", table, decision, summary, counts=counts)
 
 
-def _against_verdicts(
+def judge_on_verdicts(
     bundles: list[ModelBundle],
     scores: list[pd.DataFrame],
-    dataset: Dataset,
-    top: int,
-    seed: int,
+    transactions: pd.DataFrame,
+    outcomes: pd.DataFrame | None,
+    top: int = DEFAULT_TOP,
+    seed: int = 0,
 ) -> Comparison:
+    """Champion (``bundles[0]``, ``scores[0]``) against challenger on the verdicts in
+    ``outcomes`` that neither was fitted on."""
     names = [bundle.model_version for bundle in bundles]
-    verdicts, counts = fresh_verdicts(
-        dataset.transactions, dataset.outcomes, *(b.model for b in bundles)
-    )
+    verdicts, counts = fresh_verdicts(transactions, outcomes, *(b.model for b in bundles))
     confirmed = int(verdicts.sum())
     counts.update({"n_fresh_confirmed": confirmed, "n_fresh_dismissed": len(verdicts) - confirmed})
     figures = [verdict_metrics(queue, verdicts, top) for queue in scores]
