@@ -35,6 +35,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 from model.bundle import ModelBundle, load_bundle
 from model.contract import Dataset, load_data_dir
 from model.errors import ModelNotFoundError, SidakError
+from model.predict import score_dataset
 from model.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -146,11 +147,16 @@ def fresh_verdicts(
     return verdicts[~trained_on].astype(int), counts
 
 
+def _risk_of(scores: pd.DataFrame, ids: pd.Index) -> np.ndarray:
+    """The risk scores of the transactions ``ids``, in that order."""
+    risk = scores.set_index(scores["transaction_id"].astype(str))["risk_score"]
+    return risk.reindex(ids).to_numpy(float)
+
+
 def verdict_metrics(scores: pd.DataFrame, verdicts: pd.Series, top: int) -> dict[str, float]:
     """How one queue ranks the verdicts: AP and ROC-AUC over the reviewed files, confirmed
     and dismissed cases in its top ``top``."""
-    risk = scores.set_index(scores["transaction_id"].astype(str))["risk_score"]
-    reviewed = risk.reindex(verdicts.index).to_numpy(float)
+    reviewed = _risk_of(scores, verdicts.index)
     labels = verdicts.to_numpy(int)
     both = 0 < labels.sum() < len(labels)
     order = np.argsort(-scores["risk_score"].to_numpy(float), kind="stable")
@@ -224,7 +230,7 @@ def compare_models(
     dataset = load_data_dir(data_dir, timezone=settings.timezone)
     paths = resolve_pair(champion, challenger, settings)
     bundles = [load_bundle(path) for path in paths]
-    scores = [_score(bundle, dataset, settings, progress) for bundle in bundles]
+    scores = [score_dataset(b, dataset, settings, progress=progress) for b in bundles]
     truth = Path(truth_dir) if truth_dir else Path(data_dir) / "truth"
     if truth_dir or (truth / "transactions.csv").exists():
         result = _against_truth(bundles, scores, dataset, truth)
@@ -238,12 +244,6 @@ def compare_models(
     result.files = _write(result, target)
     result.run_id = _log(result, settings)
     return result
-
-
-def _score(bundle: ModelBundle, dataset: Dataset, settings: Settings, progress: bool) -> Any:
-    from model.predict import score_dataset
-
-    return score_dataset(bundle, dataset, settings, progress=progress)
 
 
 def _shared_head(scores: list[pd.DataFrame], top: int) -> int:
@@ -314,12 +314,7 @@ def judge_on_verdicts(
             "cases, or against a truth directory (--truth)."
         )
         return Comparison(names[0], names[1], "verdicts", table, TOO_FEW, summary, counts=counts)
-    risks = [
-        queue.set_index(queue["transaction_id"].astype(str))["risk_score"]
-        .reindex(verdicts.index)
-        .to_numpy(float)
-        for queue in scores
-    ]
+    risks = [_risk_of(queue, verdicts.index) for queue in scores]
     share = bootstrap_win_share(verdicts.to_numpy(int), risks[0], risks[1], seed=seed)
     n = len(verdicts)
     if share >= WIN_SHARE_TO_PROMOTE:
